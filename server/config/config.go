@@ -1,0 +1,198 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole of signald.toml.
+type Config struct {
+	// StateDir holds the store, the admin token and, later, keys. A relative
+	// path is taken from signald's working directory.
+	StateDir string  `toml:"state_dir"`
+	Zone     Zone    `toml:"zone"`
+	Trees    []Tree  `toml:"trees"`
+	DNS      DNS     `toml:"dns"`
+	HTTP     HTTP    `toml:"http"`
+	Publish  Publish `toml:"publish"`
+	Log      Log     `toml:"log"`
+}
+
+// Zone describes the signal zone.
+type Zone struct {
+	Origin     string       `toml:"origin"`
+	SignalName string       `toml:"signal_name"` // relative to origin, or a name ending in "."
+	SignalTTL  Duration     `toml:"signal_ttl"`
+	TTL        Duration     `toml:"ttl"`
+	SOA        SOA          `toml:"soa"`
+	NS         []NameServer `toml:"ns"`
+}
+
+// SOA holds the SOA fields other than the serial, which the store owns.
+type SOA struct {
+	MName   string   `toml:"mname"`
+	RName   string   `toml:"rname"`
+	Refresh Duration `toml:"refresh"`
+	Retry   Duration `toml:"retry"`
+	Expire  Duration `toml:"expire"`
+	Minimum Duration `toml:"minimum"`
+}
+
+// NameServer is one NS of the zone; Addresses are served as glue when the
+// name lies inside the zone.
+type NameServer struct {
+	Name      string   `toml:"name"`
+	Addresses []string `toml:"addresses"`
+}
+
+// Tree is one content tree, in record order.
+type Tree struct {
+	Name string `toml:"name"`
+}
+
+// DNS configures the authoritative server.
+type DNS struct {
+	Enabled           bool     `toml:"enabled"`
+	Listen            string   `toml:"listen"`
+	MaxUDPSize        int      `toml:"max_udp_size"`
+	TCPIdleTimeout    Duration `toml:"tcp_idle_timeout"`
+	MaxTCPConnections int      `toml:"max_tcp_connections"`
+}
+
+// HTTP configures the HTTP server (API, admin API, health).
+type HTTP struct {
+	Enabled bool   `toml:"enabled"`
+	Listen  string `toml:"listen"`
+}
+
+// Publish configures publishing through the admin API.
+type Publish struct {
+	// TokenFile holds the bearer token of the admin API; signald creates it
+	// (mode 0600) when it does not exist. Relative paths are under StateDir.
+	TokenFile string `toml:"token_file"`
+	// MaxFuture bounds how far ahead of signald's clock a published stamp
+	// may lie.
+	MaxFuture Duration `toml:"max_future"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level"`  // debug, info, warn, error
+	Format string `toml:"format"` // text or json
+}
+
+// Default returns the configuration for local use (DESIGN §3.8).
+func Default() Config {
+	return Config{
+		StateDir: "./var",
+		Zone: Zone{
+			Origin:     "mirrors.example.test.",
+			SignalName: "current",
+			SignalTTL:  dur(300 * time.Second),
+			TTL:        dur(time.Hour),
+			SOA: SOA{
+				Refresh: dur(time.Hour),
+				Retry:   dur(10 * time.Minute),
+				Expire:  dur(14 * 24 * time.Hour),
+				Minimum: dur(300 * time.Second),
+			},
+		},
+		DNS: DNS{
+			Enabled:           true,
+			Listen:            "127.0.0.1:5353",
+			MaxUDPSize:        1232,
+			TCPIdleTimeout:    dur(10 * time.Second),
+			MaxTCPConnections: 1024,
+		},
+		HTTP:    HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
+		Publish: Publish{TokenFile: "admin.token", MaxFuture: dur(5 * time.Minute)},
+		Log:     Log{Level: "info", Format: "text"},
+	}
+}
+
+// Error is a configuration error naming the file and the key.
+type Error struct {
+	File, Key, Reason string
+}
+
+func (e *Error) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%s: %s", e.File, e.Reason)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Reason)
+}
+
+// Load reads path over the defaults, strictly, and validates the result.
+func Load(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, &Error{File: path, Reason: err.Error()}
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes data (named path in errors) over the defaults and validates.
+func Parse(path string, data []byte) (Config, error) {
+	cfg := Default()
+	md, err := toml.Decode(string(data), &cfg)
+	if err != nil {
+		return Config{}, decodeError(path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return Config{}, &Error{File: path, Key: keys[0], Reason: "unknown key (unknown: " + strings.Join(keys, ", ") + ")"}
+	}
+	cfg.normalize()
+	if err := cfg.Validate(); err != nil {
+		var ve *Error
+		if errors.As(err, &ve) {
+			ve.File = path
+		}
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func decodeError(path string, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &Error{File: path, Key: pe.LastKey, Reason: fmt.Sprintf("line %d: %s", pe.Position.Line, pe.Message)}
+	}
+	return &Error{File: path, Reason: err.Error()}
+}
+
+// normalize makes names fully qualified and lowercase.
+func (c *Config) normalize() {
+	c.Zone.Origin = fqdn(c.Zone.Origin)
+	if c.Zone.SignalName != "" && !strings.HasSuffix(c.Zone.SignalName, ".") {
+		c.Zone.SignalName = c.Zone.SignalName + "." + c.Zone.Origin
+	}
+	c.Zone.SignalName = strings.ToLower(c.Zone.SignalName)
+	if c.Zone.SOA.MName == "" && len(c.Zone.NS) > 0 {
+		c.Zone.SOA.MName = c.Zone.NS[0].Name
+	}
+	if c.Zone.SOA.RName == "" {
+		c.Zone.SOA.RName = "hostmaster." + c.Zone.Origin
+	}
+	c.Zone.SOA.MName = fqdn(c.Zone.SOA.MName)
+	c.Zone.SOA.RName = fqdn(c.Zone.SOA.RName)
+	for i := range c.Zone.NS {
+		c.Zone.NS[i].Name = fqdn(c.Zone.NS[i].Name)
+	}
+}
+
+func fqdn(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
+}
