@@ -1,0 +1,112 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/mirrorsignal/mirrorsignal/server/store"
+	"github.com/mirrorsignal/mirrorsignal/signal"
+)
+
+// Errors a caller maps to a refusal; none of them changes state.
+var (
+	ErrUnknownTree = errors.New("unknown tree")
+	ErrBadStamp    = errors.New("bad timestamp")
+	ErrFuture      = errors.New("timestamp too far in the future")
+	ErrBackwards   = store.ErrBackwards
+)
+
+// Store is what the publisher needs of the state store.
+type Store interface {
+	Publish(ctx context.Context, tree string, stamp int64, force bool, now time.Time) (store.Event, error)
+	State(ctx context.Context) (store.State, error)
+}
+
+// Request asks to publish Tree at Stamp (0 = now).
+type Request struct {
+	Tree  string
+	Stamp int64
+	Force bool
+}
+
+// Result is what a publish did.
+type Result struct {
+	Event     store.Event
+	Unchanged bool // the tree already had this stamp; nothing was committed
+	Record    signal.Record
+}
+
+// Publisher serialises publishes.
+type Publisher struct {
+	store     Store
+	layout    signal.Layout
+	maxFuture time.Duration
+	now       func() time.Time
+	commit    func(store.State)
+	log       *slog.Logger
+	mu        sync.Mutex
+}
+
+// New returns a publisher. commit is called, under the publisher's lock,
+// with every newly committed state.
+func New(st Store, layout signal.Layout, maxFuture time.Duration, now func() time.Time, commit func(store.State), log *slog.Logger) *Publisher {
+	return &Publisher{store: st, layout: layout, maxFuture: maxFuture, now: now, commit: commit, log: log.With("component", "publish")}
+}
+
+// Publish checks req and commits it.
+func (p *Publisher) Publish(ctx context.Context, req Request) (Result, error) {
+	now := p.now()
+	stamp, err := p.check(req, now)
+	if err != nil {
+		return Result{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st, err := p.store.State(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if cur, ok := st.Stamps[req.Tree]; ok && cur == stamp {
+		return Result{Unchanged: true, Record: RecordOf(p.layout, st), Event: store.Event{Tree: req.Tree, Stamp: stamp, Previous: cur, Serial: st.Serial}}, nil
+	}
+	ev, err := p.store.Publish(ctx, req.Tree, stamp, req.Force, now)
+	if err != nil {
+		return Result{}, err
+	}
+	st.Stamps[req.Tree] = stamp
+	st.Serial = ev.Serial
+	p.commit(st)
+	p.log.Info("published", "tree", req.Tree, "stamp", stamp, "previous", ev.Previous, "forced", req.Force, "serial", ev.Serial, "event", ev.ID)
+	return Result{Event: ev, Record: RecordOf(p.layout, st)}, nil
+}
+
+func (p *Publisher) check(req Request, now time.Time) (int64, error) {
+	if p.layout.Index(req.Tree) < 0 {
+		return 0, fmt.Errorf("%w %q (trees: %s)", ErrUnknownTree, req.Tree, p.layout)
+	}
+	stamp := req.Stamp
+	if stamp == 0 {
+		stamp = now.Unix()
+	}
+	if err := signal.CheckStamp(stamp); err != nil || stamp == 0 {
+		return 0, fmt.Errorf("%w: %d is outside %d..%d", ErrBadStamp, stamp, signal.MinStamp, signal.MaxStamp)
+	}
+	if limit := now.Add(p.maxFuture).Unix(); stamp > limit {
+		return 0, fmt.Errorf("%w: %d is %ds ahead of this server's clock (allowed %s)", ErrFuture, stamp, stamp-now.Unix(), p.maxFuture)
+	}
+	return stamp, nil
+}
+
+// RecordOf builds the signal record of layout from a store state; trees
+// never published are 0.
+func RecordOf(layout signal.Layout, st store.State) signal.Record {
+	r := signal.NewRecord(layout)
+	for i, tree := range layout {
+		r.Stamps[i] = st.Stamps[tree]
+	}
+	return r
+}
