@@ -1,0 +1,210 @@
+package dnsharness
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// TSIG is an hmac-sha256 key shared with signald.
+type TSIG struct {
+	Name   string // FQDN
+	Secret string // base64
+}
+
+// Zone is what a started server serves: either as primary from ZoneText,
+// or as secondary of Primary (host:port), transferring with TSIG when set.
+type Zone struct {
+	Name     string // FQDN
+	ZoneText string // primary: the zone file's content
+	Primary  string // secondary: the primary's address
+	TSIG     *TSIG
+	// AllowUpdate lets the primary accept RFC 2136 updates signed with TSIG.
+	AllowUpdate bool
+}
+
+// Options tune a start.
+type Options struct {
+	// NoRRL turns response rate limiting off (NSD has it on by default).
+	NoRRL bool
+}
+
+// NSD starts nsd serving z on a free port.
+func NSD(t testing.TB, z Zone, o Options) *Process {
+	t.Helper()
+	dir := t.TempDir()
+	port := FreePort(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "server:\n  ip-address: 127.0.0.1@%d\n  port: %d\n  username: \"\"\n  chroot: \"\"\n  database: \"\"\n", port, port)
+	fmt.Fprintf(&b, "  zonesdir: %q\n  pidfile: %q\n  xfrdfile: %q\n  zonelistfile: %q\n  logfile: %q\n  verbosity: 2\n  server-count: 1\n",
+		dir, dir+"/nsd.pid", dir+"/xfrd.state", dir+"/zone.list", dir+"/nsd.log")
+	if o.NoRRL {
+		b.WriteString("  rrl-ratelimit: 0\n")
+	}
+	b.WriteString("remote-control:\n  control-enable: no\n")
+	keyName := "NOKEY"
+	if z.TSIG != nil {
+		keyName = z.TSIG.Name
+		fmt.Fprintf(&b, "key:\n  name: %q\n  algorithm: hmac-sha256\n  secret: %q\n", z.TSIG.Name, z.TSIG.Secret)
+	}
+	fmt.Fprintf(&b, "zone:\n  name: %q\n  zonefile: %q\n", z.Name, "zone.db")
+	if z.Primary != "" {
+		host, p := splitAddr(z.Primary)
+		fmt.Fprintf(&b, "  request-xfr: AXFR %s@%s %s\n  allow-notify: %s %s\n", host, p, keyName, host, keyName)
+	} else {
+		writeFile(t, dir, "zone.db", z.ZoneText)
+	}
+	conf := writeFile(t, dir, "nsd.conf", b.String())
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	return start(t, "nsd", "nsd", []string{"-d", "-c", conf}, dir, addr, soaReady(addr, z.Name))
+}
+
+// Knot starts knotd serving z on a free port.
+func Knot(t testing.TB, z Zone, o Options) *Process {
+	t.Helper()
+	dir := t.TempDir()
+	port := FreePort(t)
+	for _, d := range []string{"db", "zones", "run"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "server:\n  listen: 127.0.0.1@%d\n  rundir: %q\n  background-workers: 1\n  udp-workers: 1\n  tcp-workers: 1\n", port, dir+"/run")
+	fmt.Fprintf(&b, "database:\n  storage: %q\n", dir+"/db")
+	b.WriteString("log:\n  - target: stderr\n    any: info\n")
+	if !o.NoRRL {
+		b.WriteString("mod-rrl:\n  - id: default\n    rate-limit: 200\n    slip: 2\n")
+	}
+	keyLine := ""
+	if z.TSIG != nil {
+		fmt.Fprintf(&b, "key:\n  - id: %s\n    algorithm: hmac-sha256\n    secret: %s\n", z.TSIG.Name, z.TSIG.Secret)
+		keyLine = "    key: " + z.TSIG.Name + "\n"
+	}
+	if z.Primary != "" {
+		host, p := splitAddr(z.Primary)
+		fmt.Fprintf(&b, "remote:\n  - id: primary\n    address: %s@%s\n%s", host, p, keyLine)
+		fmt.Fprintf(&b, "acl:\n  - id: notify\n    address: %s\n%s    action: notify\n", host, keyLine)
+	} else {
+		writeFile(t, filepath.Join(dir, "zones"), "zone.db", z.ZoneText)
+		fmt.Fprintf(&b, "acl:\n  - id: update\n    address: 127.0.0.0/8\n%s    action: update\n", keyLine)
+	}
+	fmt.Fprintf(&b, "template:\n  - id: default\n    storage: %q\n    file: zone.db\n    zonefile-sync: -1\n    journal-content: all\n", dir+"/zones")
+	fmt.Fprintf(&b, "zone:\n  - domain: %s\n", z.Name)
+	if z.Primary != "" {
+		b.WriteString("    master: primary\n    acl: notify\n")
+	} else if z.AllowUpdate {
+		b.WriteString("    acl: update\n")
+	}
+	if !o.NoRRL {
+		b.WriteString("    module: mod-rrl/default\n")
+	}
+	conf := writeFile(t, dir, "knot.conf", b.String())
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	return start(t, "knot", "knotd", []string{"-c", conf}, dir, addr, soaReady(addr, z.Name))
+}
+
+// Unbound starts a validating unbound that reaches zone through a stub to
+// auth (host:port), with trustAnchor (DS or DNSKEY text) as its only anchor.
+func Unbound(t testing.TB, zone, auth, trustAnchor string) *Process {
+	t.Helper()
+	dir := t.TempDir()
+	port := FreePort(t)
+	anchor := writeFile(t, dir, "anchor.txt", trustAnchor+"\n")
+	host, p := splitAddr(auth)
+	tld := dns.SplitDomainName(zone)
+	conf := fmt.Sprintf(`server:
+  interface: 127.0.0.1@%d
+  port: %d
+  username: ""
+  chroot: ""
+  directory: %q
+  pidfile: %q
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  do-not-query-localhost: no
+  do-daemonize: no
+  module-config: "validator iterator"
+  trust-anchor-file: %q
+  local-zone: "%s." nodefault
+  domain-insecure: ""
+  val-log-level: 2
+  cache-max-ttl: 1
+  cache-max-negative-ttl: 1
+  access-control: 127.0.0.0/8 allow
+stub-zone:
+  name: %q
+  stub-addr: %s@%s
+`, port, port, dir, dir+"/unbound.pid", anchor, tld[len(tld)-1], zone, host, p)
+	path := writeFile(t, dir, "unbound.conf", conf)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	return start(t, "unbound", "unbound", []string{"-d", "-c", path}, dir, addr, func() error {
+		_, err := Exchange(addr, ".", dns.TypeNS, false)
+		if errors.Is(err, errNoAnswer) {
+			return nil // answering at all is ready
+		}
+		return err
+	})
+}
+
+var errNoAnswer = errors.New("no answer")
+
+// Exchange asks addr over UDP (TCP on truncation) with RD as given and DO.
+func Exchange(addr, name string, qtype uint16, rd bool) (*dns.Msg, error) {
+	q := new(dns.Msg)
+	q.SetQuestion(dns.Fqdn(name), qtype)
+	q.RecursionDesired = rd
+	q.SetEdns0(1232, true)
+	c := &dns.Client{Timeout: 2 * time.Second}
+	m, _, err := c.Exchange(q, addr)
+	if err == nil && m.Truncated {
+		c.Net = "tcp"
+		m, _, err = c.Exchange(q, addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(m.Answer) == 0 {
+		return m, errNoAnswer
+	}
+	return m, nil
+}
+
+func soaReady(addr, zone string) func() error {
+	return func() error {
+		m, err := Exchange(addr, zone, dns.TypeSOA, false)
+		if err != nil {
+			return err
+		}
+		if m.Rcode != dns.RcodeSuccess || !m.Authoritative {
+			return fmt.Errorf("SOA: %s aa=%v", dns.RcodeToString[m.Rcode], m.Authoritative)
+		}
+		return nil
+	}
+}
+
+// Serial returns the SOA serial addr serves for zone.
+func Serial(addr, zone string) (uint32, error) {
+	m, err := Exchange(addr, zone, dns.TypeSOA, false)
+	if err != nil {
+		return 0, err
+	}
+	for _, rr := range m.Answer {
+		if soa, ok := rr.(*dns.SOA); ok {
+			return soa.Serial, nil
+		}
+	}
+	return 0, errNoAnswer
+}
+
+func splitAddr(addr string) (host, port string) {
+	i := strings.LastIndexByte(addr, ':')
+	return addr[:i], addr[i+1:]
+}
