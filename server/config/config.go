@@ -20,6 +20,7 @@ type Config struct {
 	DNS      DNS     `toml:"dns"`
 	HTTP     HTTP    `toml:"http"`
 	Publish  Publish `toml:"publish"`
+	DNSSEC   DNSSEC  `toml:"dnssec"`
 	Log      Log     `toml:"log"`
 }
 
@@ -80,6 +81,18 @@ type Publish struct {
 	MaxFuture Duration `toml:"max_future"`
 }
 
+// DNSSEC configures signing.
+type DNSSEC struct {
+	// Enabled signs the zone with every key of the zone in KeyDir.
+	Enabled bool `toml:"enabled"`
+	// KeyDir holds K<zone>+<alg>+<tag>.{key,private}; relative to StateDir.
+	KeyDir string `toml:"key_dir"`
+	// Algorithm of generated keys: "ecdsap256" (13) or "ed25519" (15).
+	Algorithm string `toml:"algorithm"`
+	// Generate makes one combined key at start when KeyDir has none.
+	Generate bool `toml:"generate"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `toml:"level"`  // debug, info, warn, error
@@ -111,6 +124,7 @@ func Default() Config {
 		},
 		HTTP:    HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
 		Publish: Publish{TokenFile: "admin.token", MaxFuture: dur(5 * time.Minute)},
+		DNSSEC:  DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
 		Log:     Log{Level: "info", Format: "text"},
 	}
 }

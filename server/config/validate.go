@@ -138,6 +138,14 @@ func (c *Config) validateMisc() error {
 	if c.Publish.MaxFuture.Duration < 0 || c.Publish.MaxFuture.Duration > 24*time.Hour {
 		return keyErr("publish.max_future", "%s must be between 0s and 24h", c.Publish.MaxFuture)
 	}
+	switch c.DNSSEC.Algorithm {
+	case "ecdsap256", "ed25519":
+	default:
+		return keyErr("dnssec.algorithm", "%q must be ecdsap256 or ed25519", c.DNSSEC.Algorithm)
+	}
+	if c.DNSSEC.KeyDir == "" {
+		return keyErr("dnssec.key_dir", "must not be empty")
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -162,6 +170,9 @@ func (c *Config) Layout() signal.Layout {
 
 // TokenPath returns the admin token file's path.
 func (c *Config) TokenPath() string { return c.statePath(c.Publish.TokenFile) }
+
+// KeyDir returns the DNSSEC key directory.
+func (c *Config) KeyDir() string { return c.statePath(c.DNSSEC.KeyDir) }
 
 // StorePath returns the SQLite store's path.
 func (c *Config) StorePath() string { return c.statePath("signald.db") }

@@ -175,3 +175,17 @@ func LoadDir(dir, zone string) ([]*Key, error) {
 
 // DS returns the SHA-256 DS record of k for the parent zone.
 func (k *Key) DS() *dns.DS { return k.DNSKEY.ToDS(dns.SHA256) }
+
+// DNSKEYTTL is the TTL of generated DNSKEY records.
+const DNSKEYTTL = 3600
+
+// ParseAlgorithm maps a configuration name to an algorithm number.
+func ParseAlgorithm(name string) (uint8, error) {
+	switch strings.ToLower(name) {
+	case "ecdsap256", "ecdsap256sha256", "13":
+		return AlgECDSAP256, nil
+	case "ed25519", "15":
+		return AlgEd25519, nil
+	}
+	return 0, fmt.Errorf("algorithm %q: use ecdsap256 or ed25519", name)
+}

@@ -1,0 +1,128 @@
+// Command signalctl is the operator's CLI for mirrorsignal: publish a tree,
+// query the signal, validate a configuration.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/mirrorsignal/mirrorsignal/server/config"
+)
+
+// version is stamped by the Makefile with -ldflags.
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFail   = 1
+	exitUsage  = 2
+	exitConfig = 78
+)
+
+const defaultConfig = "/etc/mirrorsignal/signald.toml"
+
+type usageError struct{ error }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "signalctl:", err)
+	var ue usageError
+	var ce *config.Error
+	switch {
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &ce):
+		return exitConfig
+	default:
+		return exitFail
+	}
+}
+
+const usage = `usage: signalctl COMMAND [flags] [args]
+
+commands:
+  publish TREE [--at EPOCH] [--force]   publish a tree through the running signald
+  query [--server ADDR] [--name NAME]   fetch, check and print the signal
+  keys generate|ds|list                 manage DNSSEC keys, print DS for the parent
+  check-config [--config FILE]          validate a signald configuration
+  version                               print the version
+Run 'signalctl COMMAND -h' for a command's flags.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{errors.New("no command")}
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "publish":
+		return runPublish(ctx, rest, stdout, stderr)
+	case "query":
+		return runQuery(ctx, rest, stdout, stderr)
+	case "keys":
+		return runKeys(rest, stdout, stderr)
+	case "check-config":
+		return runCheckConfig(rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "signalctl", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return usageError{fmt.Errorf("unknown command %q", cmd)}
+	}
+}
+
+// parseInterleaved parses flags that may stand before or after positional
+// arguments, as in `signalctl publish content --at 1488372781`.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func runCheckConfig(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("signalctl check-config", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", defaultConfig, "signald configuration file")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
+	}
+	if _, err := config.Load(*path); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", *path)
+	return nil
+}

@@ -1,0 +1,130 @@
+package authdns
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Protocol sizes and durations. Defaults apply to zero Config fields.
+const (
+	// DefaultMaxUDPSize is the largest UDP payload we send and the size we
+	// advertise in OPT: 1232 avoids IP fragmentation on any path with an
+	// MTU of 1280 (DNS Flag Day 2020).
+	DefaultMaxUDPSize = 1232
+
+	// minUDPSize is the UDP payload every DNS speaker accepts (RFC 1035),
+	// and the cap for a query without EDNS.
+	minUDPSize = 512
+
+	// maxMessageSize bounds any DNS message (the TCP length prefix is 16 bits).
+	maxMessageSize = 65535
+
+	// DefaultTCPIdleTimeout closes a TCP connection that sent no query for
+	// this long (RFC 7766 §6.2.3 asks for seconds, not minutes; Knot uses 10s).
+	DefaultTCPIdleTimeout = 10 * time.Second
+
+	// DefaultTCPReadTimeout bounds receiving one message once its length
+	// prefix has arrived, against clients that trickle bytes.
+	DefaultTCPReadTimeout = 2 * time.Second
+
+	// DefaultTCPWriteTimeout bounds writing answers to a client that does
+	// not read them.
+	DefaultTCPWriteTimeout = 2 * time.Second
+
+	// DefaultMaxTCPConns caps concurrent TCP connections (NSD's tcp-count is
+	// 100). Beyond it, new connections wait in the kernel's accept queue.
+	DefaultMaxTCPConns = 256
+
+	// DefaultMaxTCPQueries is the per-connection query limit: 0 = unlimited,
+	// as NSD's tcp-query-count. The idle timeout and the connection cap
+	// bound resources; miekg's default of 128 collapses pipelined load.
+	DefaultMaxTCPQueries = 0
+
+	// DefaultShutdownTimeout bounds a graceful shutdown: open TCP
+	// connections finish the query in hand, then are closed.
+	DefaultShutdownTimeout = 5 * time.Second
+
+	// samePortAttempts bounds the search for a random port free for both
+	// UDP and TCP (see Config).
+	samePortAttempts = 20
+
+	// acceptBackoff is the pause after a temporary Accept error (EMFILE…).
+	acceptBackoff = 50 * time.Millisecond
+
+	// panicLogInterval limits how often a recurring panic is logged.
+	panicLogInterval = time.Minute
+)
+
+// Config sets where and how the server listens. Zero fields take defaults.
+//
+// When UDPAddr and TCPAddr are equal and end in ":0", both transports get
+// the same random port, so that tests can let a client fall back to TCP.
+type Config struct {
+	UDPAddr string // e.g. "127.0.0.1:5353"; "" disables UDP
+	TCPAddr string // e.g. "127.0.0.1:5353"; "" disables TCP
+
+	MaxUDPSize int // UDP payload cap and size advertised in OPT; 512..65535
+	UDPWorkers int // goroutines reading the UDP socket; default 2×GOMAXPROCS
+
+	TCPIdleTimeout  time.Duration
+	TCPReadTimeout  time.Duration
+	TCPWriteTimeout time.Duration
+	MaxTCPConns     int
+	MaxTCPQueries   int // per connection; 0 = unlimited
+
+	ShutdownTimeout time.Duration
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	setDefault(&c.MaxUDPSize, DefaultMaxUDPSize)
+	setDefault(&c.UDPWorkers, 2*runtime.GOMAXPROCS(0))
+	setDefault(&c.TCPIdleTimeout, DefaultTCPIdleTimeout)
+	setDefault(&c.TCPReadTimeout, DefaultTCPReadTimeout)
+	setDefault(&c.TCPWriteTimeout, DefaultTCPWriteTimeout)
+	setDefault(&c.MaxTCPConns, DefaultMaxTCPConns)
+	setDefault(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	return c
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v == 0 {
+		*v = def
+	}
+}
+
+// Validate reports a Config that cannot work, naming the field.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	var errs []error
+	if c.UDPAddr == "" && c.TCPAddr == "" {
+		errs = append(errs, errors.New("UDPAddr and TCPAddr: both empty, nothing to serve"))
+	}
+	if c.MaxUDPSize < minUDPSize || c.MaxUDPSize > maxMessageSize {
+		errs = append(errs, fmt.Errorf("MaxUDPSize: %d is outside %d..%d", c.MaxUDPSize, minUDPSize, maxMessageSize))
+	}
+	ints := []struct {
+		name string
+		v    int
+	}{{"UDPWorkers", c.UDPWorkers}, {"MaxTCPConns", c.MaxTCPConns}, {"MaxTCPQueries", c.MaxTCPQueries}}
+	for _, f := range ints {
+		if f.v < 0 {
+			errs = append(errs, fmt.Errorf("%s: %d is negative", f.name, f.v))
+		}
+	}
+	durations := []struct {
+		name string
+		d    time.Duration
+	}{
+		{"TCPIdleTimeout", c.TCPIdleTimeout}, {"TCPReadTimeout", c.TCPReadTimeout},
+		{"TCPWriteTimeout", c.TCPWriteTimeout}, {"ShutdownTimeout", c.ShutdownTimeout},
+	}
+	for _, f := range durations {
+		if f.d < 0 {
+			errs = append(errs, fmt.Errorf("%s: %s is negative", f.name, f.d))
+		}
+	}
+	return errors.Join(errs...)
+}
