@@ -22,7 +22,7 @@ build: ## build the binaries into bin/ with the version stamped
 run: build ## start signald on the example config (DNS 127.0.0.1:5353, HTTP 127.0.0.1:8080, state in ./var)
 	./bin/signald -config $(CONFIG)
 
-test: test-deps vet staticcheck unit fuzz-short ## install test tools when root, then vet, staticcheck, race tests and a short fuzz pass
+test: test-deps vet staticcheck fuzz-short unit ## install test tools when root, then vet, staticcheck, race tests and a short fuzz pass
 
 test-deps: ## install the Debian packages the tests drive (as root, when missing)
 	@bash .ci/install-test-deps
@@ -37,8 +37,8 @@ staticcheck: ## staticcheck (installed through the Go module proxy when missing)
 lint: vet staticcheck ## vet and staticcheck
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
 
-unit: ## go test -race ./...
-	$(GO) test -race -count=1 -timeout 20m ./...
+unit: ## go test -race ./... with a pass/fail/skip summary line
+	@bash .ci/gotest
 
 fuzz-short: ## run every fuzz target briefly (SHORT_FUZZTIME each, default 5s)
 	@bash .ci/fuzz-all $(SHORT_FUZZTIME)

@@ -14,14 +14,17 @@ import (
 type Config struct {
 	// StateDir holds the store, the admin token and, later, keys. A relative
 	// path is taken from signald's working directory.
-	StateDir string  `toml:"state_dir"`
-	Zone     Zone    `toml:"zone"`
-	Trees    []Tree  `toml:"trees"`
-	DNS      DNS     `toml:"dns"`
-	HTTP     HTTP    `toml:"http"`
-	Publish  Publish `toml:"publish"`
-	DNSSEC   DNSSEC  `toml:"dnssec"`
-	Log      Log     `toml:"log"`
+	StateDir string      `toml:"state_dir"`
+	Zone     Zone        `toml:"zone"`
+	Trees    []Tree      `toml:"trees"`
+	DNS      DNS         `toml:"dns"`
+	HTTP     HTTP        `toml:"http"`
+	Publish  Publish     `toml:"publish"`
+	DNSSEC   DNSSEC      `toml:"dnssec"`
+	TSIG     []TSIG      `toml:"tsig"`
+	Transfer Transfer    `toml:"transfer"`
+	Notify   []Secondary `toml:"notify"`
+	Log      Log         `toml:"log"`
 }
 
 // Zone describes the signal zone.
@@ -79,6 +82,39 @@ type Publish struct {
 	// MaxFuture bounds how far ahead of signald's clock a published stamp
 	// may lie.
 	MaxFuture Duration `toml:"max_future"`
+	// Mode is "serve" (signald serves the zone) or "rfc2136" (signald
+	// pushes the TXT records into an existing primary by dynamic update).
+	Mode    string  `toml:"mode"`
+	RFC2136 RFC2136 `toml:"rfc2136"`
+}
+
+// RFC2136 is the primary that receives dynamic updates in mode "rfc2136".
+type RFC2136 struct {
+	Server  string   `toml:"server"`   // host:port of the primary
+	Zone    string   `toml:"zone"`     // default: zone.origin
+	TSIGKey string   `toml:"tsig_key"` // name of a [[tsig]] key; empty = unsigned
+	Timeout Duration `toml:"timeout"`
+}
+
+// TSIG is a shared hmac-sha256 key.
+type TSIG struct {
+	Name       string `toml:"name"`        // FQDN
+	Secret     string `toml:"secret"`      // base64
+	SecretFile string `toml:"secret_file"` // or: a file holding the base64 secret (relative to state_dir)
+}
+
+// Transfer says who may AXFR/IXFR the zone.
+type Transfer struct {
+	// AllowFrom lists prefixes allowed to transfer without TSIG.
+	AllowFrom []string `toml:"allow_from"`
+	// Keys lists [[tsig]] key names allowed to transfer from anywhere.
+	Keys []string `toml:"keys"`
+}
+
+// Secondary is a server to NOTIFY on every change.
+type Secondary struct {
+	Address string `toml:"address"`  // host:port
+	TSIGKey string `toml:"tsig_key"` // name of a [[tsig]] key; empty = unsigned
 }
 
 // DNSSEC configures signing.
@@ -122,10 +158,11 @@ func Default() Config {
 			TCPIdleTimeout:    dur(10 * time.Second),
 			MaxTCPConnections: 1024,
 		},
-		HTTP:    HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
-		Publish: Publish{TokenFile: "admin.token", MaxFuture: dur(5 * time.Minute)},
-		DNSSEC:  DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
-		Log:     Log{Level: "info", Format: "text"},
+		HTTP: HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
+		Publish: Publish{TokenFile: "admin.token", MaxFuture: dur(5 * time.Minute), Mode: "serve",
+			RFC2136: RFC2136{Timeout: dur(5 * time.Second)}},
+		DNSSEC: DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
+		Log:    Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -201,6 +238,20 @@ func (c *Config) normalize() {
 	for i := range c.Zone.NS {
 		c.Zone.NS[i].Name = fqdn(c.Zone.NS[i].Name)
 	}
+	for i := range c.TSIG {
+		c.TSIG[i].Name = fqdn(c.TSIG[i].Name)
+	}
+	for i := range c.Transfer.Keys {
+		c.Transfer.Keys[i] = fqdn(c.Transfer.Keys[i])
+	}
+	for i := range c.Notify {
+		c.Notify[i].TSIGKey = fqdn(c.Notify[i].TSIGKey)
+	}
+	c.Publish.RFC2136.TSIGKey = fqdn(c.Publish.RFC2136.TSIGKey)
+	if c.Publish.RFC2136.Zone == "" {
+		c.Publish.RFC2136.Zone = c.Zone.Origin
+	}
+	c.Publish.RFC2136.Zone = fqdn(c.Publish.RFC2136.Zone)
 }
 
 func fqdn(s string) string {

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"encoding/base64"
 	"fmt"
+	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 func (c *Config) Validate() error {
 	checks := []func() error{
 		c.validateZone, c.validateTrees, c.validateDNS, c.validateHTTP, c.validateMisc,
+		c.validateTSIG, c.validateTransfer, c.validatePublishMode,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -215,4 +219,141 @@ func checkLabel(l string) error {
 
 func inZone(name, origin string) bool {
 	return name == origin || strings.HasSuffix(name, "."+origin)
+}
+
+func (c *Config) validateTSIG() error {
+	seen := map[string]bool{}
+	for i, k := range c.TSIG {
+		key := fmt.Sprintf("tsig[%d]", i)
+		if err := checkName(k.Name); err != nil {
+			return keyErr(key+".name", "%v", err)
+		}
+		if seen[k.Name] {
+			return keyErr(key+".name", "key %s is defined twice", k.Name)
+		}
+		seen[k.Name] = true
+		if (k.Secret == "") == (k.SecretFile == "") {
+			return keyErr(key+".secret", "give exactly one of secret and secret_file")
+		}
+		if k.Secret != "" {
+			if err := checkSecret(k.Secret); err != nil {
+				return keyErr(key+".secret", "%v", err)
+			}
+		}
+	}
+	return nil
+}
+
+func checkSecret(s string) error {
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("not base64: %v", err)
+	}
+	if len(b) < 16 {
+		return fmt.Errorf("%d bytes is too short for hmac-sha256 (at least 16, 32 recommended)", len(b))
+	}
+	return nil
+}
+
+func (c *Config) hasTSIG(name string) bool {
+	for _, k := range c.TSIG {
+		if k.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Config) validateTransfer() error {
+	for i, p := range c.Transfer.AllowFrom {
+		if _, err := parsePrefix(p); err != nil {
+			return keyErr(fmt.Sprintf("transfer.allow_from[%d]", i), "%q is not an address or prefix", p)
+		}
+	}
+	for i, k := range c.Transfer.Keys {
+		if !c.hasTSIG(k) {
+			return keyErr(fmt.Sprintf("transfer.keys[%d]", i), "no [[tsig]] key named %q", k)
+		}
+	}
+	for i, s := range c.Notify {
+		key := fmt.Sprintf("notify[%d]", i)
+		if _, err := netip.ParseAddrPort(s.Address); err != nil {
+			return keyErr(key+".address", "%q is not an address:port", s.Address)
+		}
+		if s.TSIGKey != "" && !c.hasTSIG(s.TSIGKey) {
+			return keyErr(key+".tsig_key", "no [[tsig]] key named %q", s.TSIGKey)
+		}
+	}
+	return nil
+}
+
+// parsePrefix accepts "127.0.0.1/32" or a bare address.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// AllowFrom returns transfer.allow_from as prefixes (validated).
+func (c *Config) AllowFrom() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(c.Transfer.AllowFrom))
+	for _, s := range c.Transfer.AllowFrom {
+		p, _ := parsePrefix(s)
+		out = append(out, p)
+	}
+	return out
+}
+
+func (c *Config) validatePublishMode() error {
+	switch c.Publish.Mode {
+	case "serve":
+		return nil
+	case "rfc2136":
+	default:
+		return keyErr("publish.mode", "%q must be serve or rfc2136", c.Publish.Mode)
+	}
+	r := c.Publish.RFC2136
+	if _, _, err := net.SplitHostPort(r.Server); err != nil {
+		return keyErr("publish.rfc2136.server", "%q is not host:port", r.Server)
+	}
+	if err := checkName(r.Zone); err != nil {
+		return keyErr("publish.rfc2136.zone", "%v", err)
+	}
+	if !inZone(c.Zone.SignalName, r.Zone) {
+		return keyErr("publish.rfc2136.zone", "signal name %s is not inside %s", c.Zone.SignalName, r.Zone)
+	}
+	if r.TSIGKey != "" && !c.hasTSIG(r.TSIGKey) {
+		return keyErr("publish.rfc2136.tsig_key", "no [[tsig]] key named %q", r.TSIGKey)
+	}
+	if r.Timeout.Duration <= 0 || r.Timeout.Duration > time.Minute {
+		return keyErr("publish.rfc2136.timeout", "%s must be between 0s and 1m", r.Timeout)
+	}
+	return nil
+}
+
+// TSIGSecrets returns every [[tsig]] key's base64 secret by name, reading
+// secret_file entries.
+func (c *Config) TSIGSecrets() (map[string]string, error) {
+	out := make(map[string]string, len(c.TSIG))
+	for i, k := range c.TSIG {
+		secret := k.Secret
+		if k.SecretFile != "" {
+			data, err := os.ReadFile(c.statePath(k.SecretFile))
+			if err != nil {
+				return nil, &Error{Key: fmt.Sprintf("tsig[%d].secret_file", i), Reason: err.Error()}
+			}
+			secret = strings.TrimSpace(string(data))
+			if err := checkSecret(secret); err != nil {
+				return nil, &Error{Key: fmt.Sprintf("tsig[%d].secret_file", i), Reason: fmt.Sprintf("%s: %v", c.statePath(k.SecretFile), err)}
+			}
+		}
+		out[k.Name] = strings.TrimSpace(secret)
+	}
+	return out, nil
 }

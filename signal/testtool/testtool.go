@@ -19,13 +19,28 @@ func Require(t testing.TB, names ...string) []string {
 	t.Helper()
 	paths := make([]string, 0, len(names))
 	for _, name := range names {
-		p, err := exec.LookPath(name)
+		p, err := lookPath(name)
 		if err != nil {
 			Missing(t, name+" is not installed (run `make test` as root to install the test packages)")
 		}
 		paths = append(paths, p)
 	}
 	return paths
+}
+
+// lookPath finds name on PATH, then in the sbin directories where Debian
+// puts servers (nsd, knotd, unbound, sshd), which a non-root PATH lacks.
+func lookPath(name string) (string, error) {
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p, nil
+	}
+	for _, dir := range []string{"/usr/sbin", "/sbin", "/usr/local/sbin"} {
+		if p, e := exec.LookPath(dir + "/" + name); e == nil {
+			return p, nil
+		}
+	}
+	return "", err
 }
 
 // Path is Require for one program.
