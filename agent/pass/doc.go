@@ -1,0 +1,13 @@
+// Package pass is one mirror-agent pass (DESIGN §3.7): read and validate the
+// signal, compare it with the local TIME files, and — only if some tree is
+// behind, or is due for the unconditional sync of sync.max_interval — take
+// the lock, rsync exactly those trees (from signed advice or the configured
+// sources), verify that each local TIME reached the signal (else try the next
+// source), re-query and repeat (bounded) when the signal moved meanwhile,
+// save the state and check in.
+//
+// Its collaborators are small interfaces defined here, so the logic is tested
+// with fakes; package command wires the real ones. The error Run returns
+// carries the exit code (package exitcode) and has already been logged.
+// It must not import server.
+package pass

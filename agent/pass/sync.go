@@ -1,0 +1,148 @@
+package pass
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/mirrorsignal/mirrorsignal/agent/exitcode"
+	"github.com/mirrorsignal/mirrorsignal/agent/rsync"
+)
+
+// syncAll syncs the planned trees one after the other.
+func (p *Pass) syncAll(ctx context.Context, r *run, items []item) {
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			p.d.Log.Error("stopped before syncing", "tree", it.tree, "err", err)
+			r.fail(exitcode.Failure, err)
+			return
+		}
+		p.syncTree(ctx, r, it)
+	}
+}
+
+// syncTree syncs one tree and records the outcome in the state.
+func (p *Pass) syncTree(ctx context.Context, r *run, it item) {
+	log := p.d.Log.With("tree", it.tree)
+	t := r.st.Tree(it.tree)
+	t.LastAttempt = p.d.Now().Unix()
+	log.Info("syncing", "reason", it.why, "local", it.local, "signal", it.want)
+	code, err := p.trySources(ctx, log, it)
+	if err != nil {
+		t.LastError = err.Error()
+		log.Error("tree not synced", "err", err, "exit", code)
+		r.fail(code, fmt.Errorf("tree %s: %w", it.tree, err))
+		return
+	}
+	t.LastSuccess, t.Stamp, t.LastError = p.d.Now().Unix(), p.local(it.tree), ""
+	r.synced = true
+}
+
+// trySources syncs from each source in turn until the local TIME reaches
+// the signal. It returns exitcode.Behind when some source synced but none
+// was fresh, exitcode.Rsync when rsync failed for every source.
+func (p *Pass) trySources(ctx context.Context, log *slog.Logger, it item) (int, error) {
+	var failed, stale []string
+	for _, src := range p.sources(ctx, log, it) {
+		if err := p.rsyncTree(ctx, it.tree, src); err != nil {
+			log.Warn("rsync from this source failed", "source", src, "err", err, "output", output(err))
+			failed = append(failed, fmt.Sprintf("%s: %v", src, err))
+			if ctx.Err() != nil {
+				return exitcode.Failure, fmt.Errorf("stopped: %w", ctx.Err())
+			}
+			continue
+		}
+		local := p.local(it.tree)
+		if local >= it.want {
+			log.Info("tree synced", "source", src, "local", local)
+			return exitcode.OK, nil
+		}
+		log.Warn("source is behind the signal; trying the next source", "source", src, "local", local, "signal", it.want)
+		stale = append(stale, src)
+	}
+	if len(stale) > 0 {
+		return exitcode.Behind, fmt.Errorf("upstream still behind after sync: local TIME below signal %d after syncing from %s%s",
+			it.want, strings.Join(stale, ", "), alsoFailed(failed))
+	}
+	return exitcode.Rsync, fmt.Errorf("rsync failed for every source: %s", strings.Join(failed, "; "))
+}
+
+func alsoFailed(failed []string) string {
+	if len(failed) == 0 {
+		return ""
+	}
+	return "; rsync failed for " + strings.Join(failed, "; ")
+}
+
+func output(err error) string {
+	var ee *rsync.ExitError
+	if errors.As(err, &ee) {
+		return ee.Stderr
+	}
+	return ""
+}
+
+// rsyncTree runs the one or two stages of a tree from src.
+func (p *Pass) rsyncTree(ctx context.Context, tree, src string) error {
+	tc, sc := p.d.Config.Trees[tree], p.d.Config.Sync
+	j := rsync.Job{
+		Source: src, Dest: tc.Path, TimeFile: tc.TimeFile,
+		Excludes: tc.Excludes, Metadata: tc.Metadata, Options: sc.Options,
+		ConnectTimeout: sc.ConnectTimeout.D(), IOTimeout: sc.IOTimeout.D(),
+	}
+	if tc.TwoStage {
+		j.Stage = rsync.Packages
+		if err := p.d.Rsync.Run(ctx, j); err != nil {
+			return fmt.Errorf("stage packages: %w", err)
+		}
+	}
+	j.Stage = rsync.Full
+	return p.d.Rsync.Run(ctx, j)
+}
+
+// sources returns the advised sources (verified, allow-listed) followed by
+// the configured ones, or only the configured ones when there is no usable
+// advice.
+func (p *Pass) sources(ctx context.Context, log *slog.Logger, it item) []string {
+	configured := p.d.Config.Trees[it.tree].Sources
+	if p.d.Advice == nil {
+		return configured
+	}
+	res, err := p.d.Advice.Fetch(ctx, it.tree, it.want)
+	if err != nil {
+		log.Warn("sync-source advice not used; using the configured sources", "err", err)
+		return configured
+	}
+	if len(res.Dropped) > 0 {
+		log.Warn("advised sources not on sync_sources.allow were dropped", "dropped", res.Dropped)
+	}
+	out := slices.Clone(res.Sources)
+	for _, s := range configured {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	log.Info("using sync-source advice", "sources", out)
+	return out
+}
+
+// checkin reports the local stamps of all trees after a round that synced
+// something. A failed check-in is only a warning: it is a hint to the server.
+func (p *Pass) checkin(ctx context.Context, r *run) {
+	if p.d.Checkin == nil || !r.synced {
+		return
+	}
+	r.synced = false
+	trees := map[string]int64{}
+	for _, tree := range p.d.Config.TreeNames() {
+		trees[tree] = p.local(tree)
+	}
+	if err := p.d.Checkin.Send(ctx, p.d.Config.Mirror, trees); err != nil {
+		p.d.Log.Warn("check-in failed", "err", err)
+		return
+	}
+	p.d.Log.Info("checked in", "trees", trees)
+}

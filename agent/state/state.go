@@ -1,0 +1,142 @@
+// Package state keeps the agent's small state file: per tree the last
+// successful sync (for `status` and the max-interval rule) and the last
+// signal seen. The file is JSON, written atomically (temp file in the same
+// directory, fsync, rename, fsync of the directory).
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Version of the file format.
+const Version = 1
+
+// maxSize bounds what Load reads.
+const maxSize = 1 << 20
+
+// Tree is what is remembered about one tree. Times are Unix seconds.
+type Tree struct {
+	FirstSeen   int64  `json:"first_seen,omitempty"`   // first pass that knew the tree
+	LastSuccess int64  `json:"last_success,omitempty"` // last sync that completed
+	Stamp       int64  `json:"stamp,omitempty"`        // local TIME after that sync
+	LastAttempt int64  `json:"last_attempt,omitempty"` // last sync started
+	LastError   string `json:"last_error,omitempty"`   // how the last attempt failed, if it did
+}
+
+// State is the whole file.
+type State struct {
+	Version    int              `json:"version"`
+	Signal     string           `json:"signal,omitempty"`      // last valid TXT seen
+	SignalSeen int64            `json:"signal_seen,omitempty"` // when
+	Trees      map[string]*Tree `json:"trees"`
+}
+
+// New returns an empty state.
+func New() *State { return &State{Version: Version, Trees: map[string]*Tree{}} }
+
+// Tree returns the entry of name, creating it.
+func (s *State) Tree(name string) *Tree {
+	t, ok := s.Trees[name]
+	if !ok {
+		t = &Tree{}
+		s.Trees[name] = t
+	}
+	return t
+}
+
+// Load reads the file at path; a missing file is an empty state.
+func Load(path string) (*State, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return New(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	return parse(data, path)
+}
+
+func parse(data []byte, path string) (*State, error) {
+	if len(data) > maxSize {
+		return nil, fmt.Errorf("state %s: larger than %d bytes", path, maxSize)
+	}
+	s := New()
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("state %s: %w", path, err)
+	}
+	if s.Version != Version {
+		return nil, fmt.Errorf("state %s: version %d, want %d", path, s.Version, Version)
+	}
+	if s.Trees == nil {
+		s.Trees = map[string]*Tree{}
+	}
+	return s, nil
+}
+
+// Save writes s to path atomically.
+func Save(path string, s *State) error {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if err := WriteFileAtomic(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	return nil
+}
+
+// WriteFileAtomic writes data to a temp file in path's directory, fsyncs
+// it, renames it over path and fsyncs the directory, so readers see the old
+// or the new file, never a part.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := writeSync(tmp, data, perm); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+func writeSync(f *os.File, data []byte, perm fs.FileMode) error {
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
