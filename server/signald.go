@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/server/authdns"
 	"github.com/mirrorsignal/mirrorsignal/server/config"
 	"github.com/mirrorsignal/mirrorsignal/server/httpapi"
+	"github.com/mirrorsignal/mirrorsignal/server/notify"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
+	"github.com/mirrorsignal/mirrorsignal/server/rfc2136"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 )
 
@@ -27,7 +30,15 @@ type Signald struct {
 	dns       *authdns.Server
 	api       *httpapi.API
 	publisher *publish.Publisher
+	pusher    *rfc2136.Pusher  // nil unless publish.mode = "rfc2136"
+	notifier  *notify.Notifier // nil without [[notify]] targets
+	serving   atomic.Bool      // DNS is listening: NOTIFY may go out
+	metrics   *metrics
 	current   atomic.Pointer[httpapi.Signal]
+
+	mu      sync.Mutex  // orders zone builds
+	state   store.State // last state served
+	signing *zoneSigner // nil when unsigned
 }
 
 // New opens the state, builds the first zone and wires the components.
@@ -40,7 +51,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now func() ti
 	if err != nil {
 		return nil, err
 	}
-	s := &Signald{cfg: cfg, log: log, now: now, store: st}
+	s := &Signald{cfg: cfg, log: log, now: now, store: st, metrics: newMetrics()}
 	if err := s.wire(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -49,6 +60,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now func() ti
 }
 
 func (s *Signald) wire(ctx context.Context) error {
+	if s.cfg.DNSSEC.Enabled {
+		keys, err := s.loadKeys()
+		if err != nil {
+			return err
+		}
+		s.signing = s.newSigner(keys)
+	}
+	if err := s.wirePublishing(); err != nil {
+		return err
+	}
+	if err := s.wireNotify(); err != nil {
+		return err
+	}
+	dnsCfg, err := s.dnsConfig()
+	if err != nil {
+		return err
+	}
+	s.dns = authdns.New(dnsCfg, s.log)
 	if _, err := s.store.BumpSerial(ctx, s.now()); err != nil {
 		return err
 	}
@@ -56,12 +85,6 @@ func (s *Signald) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.dns = authdns.New(authdns.Config{
-		UDPAddr: s.cfg.DNS.Listen, TCPAddr: s.cfg.DNS.Listen,
-		MaxUDPSize:     s.cfg.DNS.MaxUDPSize,
-		TCPIdleTimeout: s.cfg.DNS.TCPIdleTimeout.Duration,
-		MaxTCPConns:    s.cfg.DNS.MaxTCPConnections,
-	}, s.log)
 	if err := s.apply(state); err != nil {
 		return err
 	}
@@ -74,24 +97,148 @@ func (s *Signald) wire(ctx context.Context) error {
 	return nil
 }
 
-// apply compiles the zone of state and swaps it in.
+// wirePublishing sets up the RFC 2136 pusher in that mode.
+func (s *Signald) wirePublishing() error {
+	if s.cfg.Publish.Mode != "rfc2136" {
+		return nil
+	}
+	secrets, err := s.cfg.TSIGSecrets()
+	if err != nil {
+		return err
+	}
+	r := s.cfg.Publish.RFC2136
+	t := rfc2136.Target{Server: r.Server, Zone: r.Zone, KeyName: r.TSIGKey, Secret: secrets[r.TSIGKey], Timeout: r.Timeout.Duration}
+	s.pusher = rfc2136.NewPusher(t, s.cfg.Zone.SignalName, secs(s.cfg.Zone.SignalTTL.Duration), s.log)
+	return nil
+}
+
+func (s *Signald) dnsConfig() (authdns.Config, error) {
+	secrets, err := s.cfg.TSIGSecrets()
+	if err != nil {
+		return authdns.Config{}, err
+	}
+	c := authdns.Config{
+		UDPAddr: s.cfg.DNS.Listen, TCPAddr: s.cfg.DNS.Listen,
+		MaxUDPSize:     s.cfg.DNS.MaxUDPSize,
+		TCPIdleTimeout: s.cfg.DNS.TCPIdleTimeout.Duration,
+		MaxTCPConns:    s.cfg.DNS.MaxTCPConnections,
+		Transfer:       authdns.TransferConfig{AllowFrom: s.cfg.AllowFrom(), Keys: map[string]string{}},
+	}
+	// Keys that may transfer the zone: those listed in transfer.keys, and
+	// the key each [[notify]] secondary was given (it signs its SOA checks
+	// and transfers with it).
+	for _, name := range s.cfg.Transfer.Keys {
+		c.Transfer.Keys[name] = secrets[name]
+	}
+	for _, sec := range s.cfg.Notify {
+		if sec.TSIGKey != "" {
+			c.Transfer.Keys[sec.TSIGKey] = secrets[sec.TSIGKey]
+		}
+	}
+	return c, c.Validate()
+}
+
+// wireNotify builds the notifier of the [[notify]] secondaries.
+func (s *Signald) wireNotify() error {
+	if len(s.cfg.Notify) == 0 {
+		return nil
+	}
+	secrets, err := s.cfg.TSIGSecrets()
+	if err != nil {
+		return err
+	}
+	nc := notify.Config{Zone: s.cfg.Zone.Origin}
+	for _, sec := range s.cfg.Notify {
+		t := notify.Target{Addr: sec.Address}
+		if sec.TSIGKey != "" {
+			t.Key = &notify.Key{Name: sec.TSIGKey, Secret: secrets[sec.TSIGKey]}
+		}
+		nc.Targets = append(nc.Targets, t)
+	}
+	n, err := notify.New(nc, s.log)
+	if err != nil {
+		return err
+	}
+	s.notifier = n
+	return nil
+}
+
+// apply builds, signs and serves the zone of state. A state older than the
+// one served (a lower serial) is ignored, so concurrent publishes and
+// re-signs can never move the zone backwards.
 func (s *Signald) apply(state store.State) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if state.Serial < s.state.Serial {
+		return nil
+	}
 	zone := zoneOf(&s.cfg, state)
+	if err := s.sign(&zone); err != nil {
+		return fmt.Errorf("sign zone: %w", err)
+	}
 	snap, err := authdns.Compile(zone)
 	if err != nil {
 		return fmt.Errorf("build zone: %w", err)
 	}
 	s.dns.Swap(snap)
-	s.current.Store(&httpapi.Signal{Name: zone.SignalName, Record: zone.Record, Serial: state.Serial})
+	s.state = state
+	cur := &httpapi.Signal{Name: zone.SignalName, Record: zone.Record, Serial: state.Serial}
+	s.current.Store(cur)
+	s.metrics.observe(cur, snap.SignatureExpiry(), s.now())
+	if s.pusher != nil {
+		s.pusher.Set(zone.Record)
+	}
+	if s.notifier != nil && s.serving.Load() {
+		s.notifier.Notify(state.Serial)
+	}
+	return nil
+}
+
+// sign adds the signing part to zone, reusing signatures still fresh.
+func (s *Signald) sign(zone *authdns.Zone) error {
+	if s.signing == nil {
+		return nil
+	}
+	zone.DNSSEC = &authdns.Signing{Keys: s.signing.signer.Keys}
+	sets, err := zone.RRsets()
+	if err != nil {
+		return err
+	}
+	sigs, err := s.signing.signer.Sign(sets, s.signing.sigs, s.now())
+	if err != nil {
+		return err
+	}
+	zone.DNSSEC.Sigs = sigs
+	s.signing.sigs = sigs
 	return nil
 }
 
 // commit is the publisher's hook for a committed state. The state is
 // already durable; a zone that fails to build keeps the last good one.
 func (s *Signald) commit(state store.State) {
+	s.metrics.publishes.Inc()
 	if err := s.apply(state); err != nil {
 		s.log.Error("serving the last good zone", "err", err)
 	}
+}
+
+// resign bumps the serial and rebuilds the zone, so signatures due for
+// refresh are re-made and secondaries transfer them.
+func (s *Signald) resign(ctx context.Context) error {
+	if _, err := s.store.BumpSerial(ctx, s.now()); err != nil {
+		return err
+	}
+	state, err := s.store.State(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.apply(state); err != nil {
+		return err
+	}
+	exp := s.metrics.expiry()
+	s.log.Info("zone re-signed", "component", "dnssec", "serial", state.Serial,
+		"earliest_expiry", exp.UTC().Format(time.RFC3339), "expires_in_s", int64(exp.Sub(s.now()).Seconds()))
+	return nil
 }
 
 // Signal returns what is served now.
@@ -114,9 +261,56 @@ func (s *Signald) Run(ctx context.Context) error {
 		g.Go(func() error { return s.dns.Run(ctx) })
 	}
 	if httpLn != nil {
-		g.Go(func() error { return httpapi.Serve(ctx, httpLn, s.api.Handler()) })
+		g.Go(func() error { return httpapi.Serve(ctx, httpLn, s.api.Handler(s.metrics.handler())) })
+	}
+	if s.signing != nil {
+		g.Go(func() error { return s.resignLoop(ctx) })
+	}
+	if s.pusher != nil {
+		g.Go(func() error { return s.pusher.Run(ctx) })
+	}
+	if s.notifier != nil && s.cfg.DNS.Enabled {
+		g.Go(func() error { return s.notifier.Run(ctx) })
+		g.Go(func() error { return s.notifyWhenServing(ctx) })
 	}
 	cur := s.Signal()
-	s.log.Info("signald started", "zone", s.cfg.Zone.Origin, "signal", cur.Record.String(), "serial", cur.Serial)
+	s.log.Info("signald started", "zone", s.cfg.Zone.Origin, "signal", cur.Record.String(), "serial", cur.Serial, "signed", s.signing != nil)
 	return g.Wait()
+}
+
+// notifyWhenServing sends the first NOTIFY once DNS listens, so that a
+// secondary's transfer finds the server up.
+func (s *Signald) notifyWhenServing(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+	case <-s.dns.Ready():
+		s.serving.Store(true)
+		s.notifier.Notify(s.Signal().Serial)
+	}
+	return nil
+}
+
+// resignLoop re-signs whenever a signature is due for refresh.
+func (s *Signald) resignLoop(ctx context.Context) error {
+	for {
+		t := time.NewTimer(max(s.nextResign(s.now()).Sub(s.now()), time.Second))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		if err := s.maybeResign(ctx); err != nil {
+			s.log.Error("re-sign failed; serving the last good zone", "component", "dnssec", "err", err)
+		}
+	}
+}
+
+// maybeResign re-signs when a signature is due.
+func (s *Signald) maybeResign(ctx context.Context) error {
+	now := s.now()
+	if now.Before(s.nextResign(now)) {
+		return nil
+	}
+	return s.resign(ctx)
 }

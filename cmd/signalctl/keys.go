@@ -16,6 +16,7 @@ const keysUsage = `usage: signalctl keys COMMAND [flags]
   generate [--ksk|--zsk] [--algorithm ecdsap256|ed25519]   add a key (default: one combined key with the SEP bit)
   ds                                                    print the DS (SHA-256) of every SEP key for the parent zone
   list                                                  list the zone's keys
+  retire --tag N                                        move key N to <key_dir>/retired (then SIGHUP signald)
 Every command takes --config (for the zone, key_dir and algorithm) or --zone and --dir.
 `
 
@@ -32,6 +33,7 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 	alg := fs.String("algorithm", "", "generate: ecdsap256 or ed25519 (default: dnssec.algorithm, else ecdsap256)")
 	ksk := fs.Bool("ksk", false, "generate: a key-signing key (SEP) of a KSK/ZSK split")
 	zsk := fs.Bool("zsk", false, "generate: a zone-signing key of a KSK/ZSK split")
+	tag := fs.Uint("tag", 0, "retire: the key tag")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
@@ -62,6 +64,16 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 		return keysDS(stdout, *zone, *dir)
 	case "list":
 		return keysList(stdout, *zone, *dir)
+	case "retire":
+		if *tag == 0 || *tag > 65535 {
+			return usageError{errors.New("retire needs --tag N (see signalctl keys list)")}
+		}
+		k, err := dnssec.Retire(*dir, *zone, uint16(*tag))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "retired %s to %s/%s; send SIGHUP to signald\n", k.Base, *dir, dnssec.RetiredDir)
+		return nil
 	default:
 		fmt.Fprint(stderr, keysUsage)
 		return usageError{fmt.Errorf("unknown keys command %q", args[0])}

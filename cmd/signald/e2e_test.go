@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	out, err := exec.Command("go", "build", "-o", dir+"/", "../signald", "../signalctl").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", dir+"/", "../signald", "../signalctl", "../mirror-agent").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
 		os.Exit(1)

@@ -87,7 +87,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go reloadOnHUP(ctx, hup, d, log)
 	return d.Run(ctx)
+}
+
+// reloadOnHUP reloads the DNSSEC keys on every SIGHUP.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, d *server.Signald, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := d.ReloadKeys(ctx); err != nil {
+				log.Error("SIGHUP", "err", err)
+			}
+		}
+	}
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {

@@ -61,6 +61,9 @@ func (s *Snapshot) lookup(q *query, v variant) *wire {
 		if !s.inZone(name) {
 			return s.fixed.refused[v]
 		}
+		if v&variantDO != 0 && s.denial != nil {
+			return s.signedNXDomain(name, v)
+		}
 		return s.nxDomain[v]
 	}
 	if w := n.answers[answerKey{qtype: q.qtype, v: v}]; w != nil {
@@ -71,10 +74,13 @@ func (s *Snapshot) lookup(q *query, v variant) *wire {
 
 // variant returns the precomputed form q needs.
 func (q *query) variant() variant {
-	if q.edns {
-		return variantEDNS
+	switch {
+	case !q.edns:
+		return 0
+	case q.do:
+		return variantEDNS | variantDO
 	}
-	return 0
+	return variantEDNS
 }
 
 // udpLimit returns the largest UDP response q accepts: its EDNS size
@@ -86,13 +92,11 @@ func (q *query) udpLimit(udpMax int) int {
 	return min(max(int(q.udpSize), minUDPSize), udpMax)
 }
 
-// emit appends w to dst, with q's ID, opcode, RD and CD bits and question,
-// or w's truncated form when the whole does not fit in limit.
+// emit appends w to dst, with q's ID, opcode, RD and CD bits and question:
+// the fullest form of w that fits in limit (see wire.fit), down to the
+// truncated one.
 func (q *query) emit(dst []byte, w *wire, limit, udpMax int) []byte {
-	hdr, body := &w.hdr, w.body
-	if headerLen+len(q.question)+len(body) > limit {
-		hdr, body = &w.tcHdr, w.tcBody
-	}
+	hdr, body := w.fit(limit - headerLen - len(q.question))
 	start := len(dst)
 	dst = append(dst, hdr[:]...)
 	h := dst[start:]

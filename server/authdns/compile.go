@@ -3,7 +3,9 @@ package authdns
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"slices"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -11,13 +13,16 @@ import (
 // Snapshot is a compiled zone: every response it can give, packed. It is
 // immutable, so the server shares it between goroutines without locks.
 type Snapshot struct {
-	origin   string
-	serial   uint32
-	ready    bool               // false: the placeholder served before the first Swap
-	zoneWire []byte             // the origin in lowercase wire form
-	names    map[string]*node   // by lowercase wire name: every name that exists
-	nxDomain [numVariants]*wire // any name in the zone that does not exist
-	fixed    *fixedWires        // responses that do not depend on the zone
+	origin    string
+	serial    uint32
+	ready     bool               // false: the placeholder served before the first Swap
+	zoneWire  []byte             // the origin in lowercase wire form
+	names     map[string]*node   // by lowercase wire name: every name that exists
+	nxDomain  [numVariants]*wire // any name in the zone that does not exist
+	denial    *denial            // signed zones: NXDOMAIN with NSEC proofs for DO
+	fixed     *fixedWires        // responses that do not depend on the zone
+	zoneRRs   []dns.RR           // the whole zone, in the order of Records
+	sigExpiry time.Time          // see SignatureExpiry
 }
 
 // answerKey selects a positive answer at a name.
@@ -45,28 +50,41 @@ func (s *Snapshot) Origin() string { return s.origin }
 // Serial returns the SOA serial.
 func (s *Snapshot) Serial() uint32 { return s.serial }
 
-// Compile validates z and precomputes every response it can give.
+// Compile validates z and precomputes every response it can give. For a
+// signed zone (z.DNSSEC set) every RRset that z.RRsets returns must carry
+// signatures that verify with z.DNSSEC.Keys, or Compile fails with ErrZone.
 func Compile(z Zone) (*Snapshot, error) {
 	zd, err := z.normalize()
 	if err != nil {
+		return nil, err
+	}
+	c := zd.content()
+	if err := zd.checkSigs(c); err != nil {
 		return nil, err
 	}
 	fixed, err := newFixedWires()
 	if err != nil {
 		return nil, err
 	}
-	s := &Snapshot{origin: zd.Origin, serial: zd.SOA.Serial, ready: true, fixed: fixed}
+	s := &Snapshot{origin: zd.Origin, serial: zd.SOA.Serial, ready: true, fixed: fixed,
+		zoneRRs: zd.records(c), sigExpiry: zd.sigExpiry(c)}
 	if s.zoneWire, err = nameWire(zd.Origin); err != nil {
 		return nil, fmt.Errorf("%w: Origin: %w", ErrZone, err)
 	}
-	if err := s.compileNames(zd); err != nil {
-		return nil, err
-	}
-	s.nxDomain, err = template{qname: ".", rcode: dns.RcodeNameError, aa: true, ns: []dns.RR{zd.negativeSOA()}}.packAll()
+	cp, err := newCompiler(zd, c)
 	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	if err := s.compileNames(cp); err != nil {
+		return nil, err
+	}
+	if s.nxDomain, err = cp.nxDomain().packAll(); err != nil {
+		return nil, err
+	}
+	if zd.DNSSEC != nil {
+		s.denial, err = cp.denial(s.names)
+	}
+	return s, err
 }
 
 // notReady returns the snapshot served before the first Swap: SERVFAIL
@@ -100,12 +118,27 @@ func newFixedWires() (*fixedWires, error) {
 	return f, err
 }
 
+// compiler turns a zone's content into wires.
+type compiler struct {
+	zd    zoneData
+	c     content
+	index nsecIndex // the NSEC owners of a signed zone, in canonical order
+}
+
+func newCompiler(zd zoneData, c content) (*compiler, error) {
+	idx, err := newNSECIndex(c.chain)
+	if err != nil {
+		return nil, err
+	}
+	return &compiler{zd: zd, c: c, index: idx}, nil
+}
+
 // compileNames builds a node for every name that exists: owners of data
 // and the empty non-terminals between them and the apex.
-func (s *Snapshot) compileNames(zd zoneData) error {
-	data := zd.rrsets()
-	for name := range data {
-		for _, anc := range ancestors(name, zd.Origin) {
+func (s *Snapshot) compileNames(cp *compiler) error {
+	data := maps.Clone(cp.c.data)
+	for name := range cp.c.data {
+		for _, anc := range ancestors(name, cp.zd.Origin) {
 			if data[anc] == nil {
 				data[anc] = rrsets{}
 			}
@@ -113,7 +146,7 @@ func (s *Snapshot) compileNames(zd zoneData) error {
 	}
 	s.names = make(map[string]*node, len(data))
 	for name, sets := range data {
-		n, err := compileNode(zd, name, sets)
+		n, err := cp.node(name, sets)
 		if err != nil {
 			return err
 		}
@@ -126,30 +159,40 @@ func (s *Snapshot) compileNames(zd zoneData) error {
 	return nil
 }
 
-// compileNode precomputes the answers at one name.
-func compileNode(zd zoneData, name string, sets rrsets) (*node, error) {
-	n := &node{answers: make(map[answerKey]*wire, len(sets)*numVariants)}
+// node precomputes the answers at one name.
+func (cp *compiler) node(name string, sets rrsets) (*node, error) {
+	n := &node{answers: make(map[answerKey]*wire, (len(sets)+2)*numVariants)}
 	var err error
-	noData := template{qname: name, aa: true, ns: []dns.RR{zd.negativeSOA()}}
-	if n.noData, err = noData.packAll(); err != nil {
+	if n.noData, err = cp.noData(name, sets).packAll(); err != nil {
 		return nil, err
 	}
 	for qtype, rrs := range sets {
-		t := template{qname: name, qtype: qtype, aa: true, answer: rrs}
-		if qtype == dns.TypeNS {
-			t.extra = zd.glueRRs()
-		}
-		if err := n.add(qtype, t); err != nil {
+		if err := n.add(qtype, cp.positive(name, qtype, rrs)); err != nil {
 			return nil, err
 		}
 	}
 	if qtype, ok := sets.anyChoice(); ok {
-		t := template{qname: name, qtype: dns.TypeANY, aa: true, answer: sets[qtype]}
-		if err := n.add(dns.TypeANY, t); err != nil {
+		if err := n.add(dns.TypeANY, cp.positive(name, dns.TypeANY, sets[qtype])); err != nil {
+			return nil, err
+		}
+	}
+	if t, ok := cp.rrsigAnswer(name, sets); ok {
+		if err := n.add(dns.TypeRRSIG, t); err != nil {
 			return nil, err
 		}
 	}
 	return n, nil
+}
+
+// positive returns the answer to qtype at name with rrs: glue in the
+// additional section of an NS answer, and the RRSIGs of both for DO.
+func (cp *compiler) positive(name string, qtype uint16, rrs []dns.RR) template {
+	t := template{qname: name, qtype: qtype, aa: true, answer: rrs}
+	if qtype == dns.TypeNS {
+		t.extra = cp.zd.glueRRs()
+	}
+	t.signed = sections{answer: cp.zd.sigsFor(t.answer), extra: cp.zd.sigsFor(t.extra)}
+	return t
 }
 
 // add precomputes t in every variant as the answer to qtype.
@@ -159,6 +202,9 @@ func (n *node) add(qtype uint16, t template) error {
 		return err
 	}
 	for v, w := range ws {
+		if w == nil {
+			continue
+		}
 		n.answers[answerKey{qtype: qtype, v: variant(v)}] = w
 	}
 	return nil

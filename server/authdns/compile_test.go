@@ -93,21 +93,29 @@ func TestCompileSignalAtApex(t *testing.T) {
 }
 
 // TestRespondAllocs guards the hot path: answering from a snapshot into a
-// reused buffer allocates nothing.
+// reused buffer allocates nothing, with and without DO, signed or not.
 func TestRespondAllocs(t *testing.T) {
 	s := mustCompile(t, testZone())
+	z, _ := signedTestZone(t)
+	signed := mustCompile(t, z)
 	for _, c := range []struct {
 		name string
+		snap *Snapshot
 		q    []byte
 	}{
-		{"TXT with EDNS", pack(t, newQuery("CURRENT.mirrors.example.test.", dns.TypeTXT, withDO()))},
-		{"NXDOMAIN", pack(t, newQuery("nope.mirrors.example.test.", dns.TypeA))},
-		{"REFUSED", pack(t, newQuery("example.org.", dns.TypeA))},
-		{"FORMERR", raw(1, 0, [4]uint16{})},
+		{"TXT with EDNS", s, pack(t, newQuery("CURRENT.mirrors.example.test.", dns.TypeTXT, withDO()))},
+		{"NXDOMAIN", s, pack(t, newQuery("nope.mirrors.example.test.", dns.TypeA))},
+		{"REFUSED", s, pack(t, newQuery("example.org.", dns.TypeA))},
+		{"FORMERR", s, raw(1, 0, [4]uint16{})},
+		{"signed TXT", signed, pack(t, newQuery(testSignal, dns.TypeTXT))},
+		{"signed TXT with DO", signed, pack(t, newQuery("CURRENT.mirrors.example.test.", dns.TypeTXT, withDO()))},
+		{"signed NS with DO", signed, pack(t, newQuery(testOrigin, dns.TypeNS, withDO()))},
+		{"signed NODATA with DO", signed, pack(t, newQuery(testSignal, dns.TypeAAAA, withDO()))},
+		{"signed NXDOMAIN with DO", signed, pack(t, newQuery("x.y.Nope.mirrors.example.test.", dns.TypeA, withDO()))},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			buf := make([]byte, 0, maxMessageSize)
-			if n := testing.AllocsPerRun(100, func() { s.respond(buf[:0], c.q, DefaultMaxUDPSize, false) }); n != 0 {
+			if n := testing.AllocsPerRun(100, func() { c.snap.respond(buf[:0], c.q, DefaultMaxUDPSize, false) }); n != 0 {
 				t.Fatalf("%v allocations per query, want 0", n)
 			}
 		})
@@ -116,19 +124,24 @@ func TestRespondAllocs(t *testing.T) {
 
 func BenchmarkRespond(b *testing.B) {
 	s := mustCompile(b, testZone())
+	z, _ := signedTestZone(b)
+	signed := mustCompile(b, z)
 	for _, c := range []struct {
 		name string
+		snap *Snapshot
 		q    []byte
 	}{
-		{"TXT", pack(b, newQuery(testSignal, dns.TypeTXT))},
-		{"TXT_DO", pack(b, newQuery(testSignal, dns.TypeTXT, withDO()))},
-		{"NXDOMAIN", pack(b, newQuery("nope.mirrors.example.test.", dns.TypeTXT))},
+		{"TXT", s, pack(b, newQuery(testSignal, dns.TypeTXT))},
+		{"TXT_DO", s, pack(b, newQuery(testSignal, dns.TypeTXT, withDO()))},
+		{"NXDOMAIN", s, pack(b, newQuery("nope.mirrors.example.test.", dns.TypeTXT))},
+		{"signed_TXT_DO", signed, pack(b, newQuery(testSignal, dns.TypeTXT, withDO()))},
+		{"signed_NXDOMAIN_DO", signed, pack(b, newQuery("nope.mirrors.example.test.", dns.TypeTXT, withDO()))},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			buf := make([]byte, 0, maxMessageSize)
 			b.ReportAllocs()
 			for b.Loop() {
-				s.respond(buf[:0], c.q, DefaultMaxUDPSize, false)
+				c.snap.respond(buf[:0], c.q, DefaultMaxUDPSize, false)
 			}
 		})
 	}

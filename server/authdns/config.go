@@ -75,6 +75,10 @@ type Config struct {
 	MaxTCPQueries   int // per connection; 0 = unlimited
 
 	ShutdownTimeout time.Duration
+
+	// Transfer says who may transfer the zone (TCP only); the zero value
+	// refuses everyone. Its Keys also sign answers to signed queries.
+	Transfer TransferConfig
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -125,6 +129,9 @@ func (c Config) Validate() error {
 		if f.d < 0 {
 			errs = append(errs, fmt.Errorf("%s: %s is negative", f.name, f.d))
 		}
+	}
+	if err := c.Transfer.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -1,8 +1,9 @@
 // Package authdns is the authoritative DNS server of signald. It owns the
 // answers for the signal zone: SOA and NS at the apex with in-zone glue, the
-// signal TXT record and its `_trees` layout record, and the protocol
-// behaviour around them (AA, NXDOMAIN versus NODATA, REFUSED outside the
-// zone, FORMERR/NOTIMP, EDNS0, truncation and TCP fallback, RFC 8482 ANY).
+// signal TXT record and its `_trees` layout record, DNSKEY, RRSIG and NSEC
+// when the zone is signed, and the protocol behaviour around them (AA,
+// NXDOMAIN versus NODATA, REFUSED outside the zone, FORMERR/NOTIMP, EDNS0,
+// truncation and TCP fallback, RFC 8482 ANY, DNSSEC proofs).
 //
 // The design is built for throughput (DESIGN §5). Compile turns a Zone into
 // an immutable Snapshot that holds every possible response already packed in
@@ -19,7 +20,7 @@
 //   - ANY: one RRset that exists at the name (RFC 8482 §4.2), over UDP and
 //     TCP alike; see rrsets.anyChoice.
 //   - Classes other than IN (CH, HS, NONE, ANY): REFUSED, as NSD without
-//     CHAOS data. AXFR and IXFR: REFUSED until transfers are implemented.
+//     CHAOS data. AXFR and IXFR: see zone transfers below.
 //   - Opcodes other than QUERY (NOTIFY and UPDATE included, for now):
 //     NOTIMP, with the question and OPT echoed when present.
 //   - Malformed queries: a bare FORMERR (header only, ID, opcode and RD
@@ -40,6 +41,50 @@
 //   - A panic while answering gives a bare SERVFAIL to that query only and
 //     is logged once per minute at most.
 //
+// DNSSEC (signing.go, dnssec_answers.go, nsec_lookup.go). This package
+// never signs: the caller signs the RRsets Zone.RRsets lists (with
+// server/dnssec, on change and before expiry) and passes the signatures in
+// Zone.DNSSEC; Compile verifies that they cover exactly what is served and
+// precomputes a DO variant of every answer. Choices:
+//   - Without DO an answer is byte for byte what the unsigned zone gives,
+//     except that DNSKEY, NSEC and RRSIG exist as types: asking for them
+//     by name returns them (without signatures).
+//   - With DO every RRset in the answer and authority sections comes with
+//     its RRSIGs, and so does the glue of an NS answer. If that does not
+//     fit, the glue's RRSIGs go first (RFC 4035 §3.1.1, without TC), then
+//     the glue; only an answer whose answer and authority sections do not
+//     fit gets TC. AD is never set; CD is copied; DO is echoed in our OPT.
+//   - NODATA: SOA, the NSEC at the name, their RRSIGs; at an empty
+//     non-terminal, the NSEC that covers it. NXDOMAIN: SOA, the NSEC
+//     covering the name and the one covering the wildcard at its closest
+//     encloser (once if the same), each with its RRSIG. These depend on the
+//     NSEC interval and closest encloser, found per query by binary search
+//     over canonical keys and map lookups of the name's ancestors, without
+//     allocating; the answers themselves are precomputed per pair.
+//   - qtype RRSIG: every RRSIG at the name, by type covered (as BIND).
+//   - NSEC TTL is min(SOA TTL, MINIMUM) (RFC 9077); the SOA RRSIG in a
+//     negative answer takes the SOA's lowered TTL; DNSKEY takes the zone TTL.
+//
+// Zone transfers and TSIG (transfer.go, tsig.go). They leave the
+// precomputed path, as do all TSIG-signed queries; both are rare.
+//   - AXFR and IXFR over TCP only. Over UDP both get REFUSED (signed when
+//     the request was): AXFR is TCP-only (RFC 5936 §4.2), and we chose
+//     not to offer RFC 1995's UDP IXFR either.
+//   - Access (Config.Transfer): a valid TSIG (hmac-sha256) with one of
+//     Keys, or a source in AllowFrom; with RequireBoth, both. Unsigned and
+//     not allowed: REFUSED. Bad TSIG: NOTAUTH with TSIG error BADKEY
+//     (unknown key or algorithm) or BADSIG, unsigned, or BADTIME, signed
+//     (RFC 8945 §5.2). Another zone: NOTAUTH. Each refusal is logged,
+//     at most one line per second (with the number left out); nothing else
+//     changes.
+//   - IXFR is answered with the whole zone, AXFR-style (RFC 1995 §4), or
+//     with the SOA alone when the client's serial is not older (§2).
+//   - A transfer is Snapshot.Records plus the closing SOA, from the
+//     snapshot current when it starts, in messages of about 16 KiB, each
+//     TSIG-signed when the request was (RFC 8945 §5.3.1).
+//   - Any other query signed with a configured key is answered by the
+//     normal path and then signed, so secondaries' signed SOA checks work.
+//
 // The transports are hand-written rather than miekg's dns.Server, whose
 // handler interface unpacks every query into a dns.Msg and which spawns one
 // goroutine per UDP packet: UDP is served by a fixed set of reader
@@ -48,5 +93,6 @@
 //
 // miekg/dns is used only here (to pack answers at compile time and in tests)
 // so that a later move to its v2 stays local. This package must not import
-// agent (nor any other server component); it imports signal for the record.
+// agent (nor any other server component but server/dnssec, for the key and
+// signature types and the NSEC chain); it imports signal for the record.
 package authdns

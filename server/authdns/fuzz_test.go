@@ -5,16 +5,24 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/mirrorsignal/mirrorsignal/server/dnssec"
 )
 
-// FuzzAnswer feeds arbitrary bytes to the query path of two zones (one
-// with an NS answer that needs truncation) over UDP and TCP. A response
-// must unpack, belong to the query, never offer recursion, and fit the UDP
-// size the query allows. Seeds are in testdata/fuzz/FuzzAnswer.
+// FuzzAnswer feeds arbitrary bytes to the query path of four zones (one
+// with an NS answer that needs truncation, two signed) over UDP and TCP. A
+// response must unpack, belong to the query, never offer recursion, and
+// fit the UDP size the query allows. Seeds are in testdata/fuzz/FuzzAnswer.
 func FuzzAnswer(f *testing.F) {
-	snaps := []*Snapshot{mustCompile(f, testZone()), mustCompile(f, manyNSZone(20))}
+	k := newKey(f, dnssec.AlgECDSAP256, dnssec.FlagKSK)
+	snaps := []*Snapshot{
+		mustCompile(f, testZone()), mustCompile(f, manyNSZone(20)),
+		mustCompile(f, signZone(f, deepZone(), testSignTime, k)), mustCompile(f, signZone(f, manyNSZone(40), testSignTime, k)),
+	}
 	f.Add(pack(f, newQuery(testSignal, dns.TypeTXT, withDO())))
 	f.Add(pack(f, newQuery(testOrigin, dns.TypeNS)))
+	f.Add(pack(f, newQuery("x.sig."+testOrigin, dns.TypeA, withDO())))
+	f.Add(pack(f, newQuery(testOrigin, dns.TypeNS, withDO())))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		for _, s := range snaps {
 			for _, tcp := range []bool{false, true} {

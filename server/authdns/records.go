@@ -1,7 +1,12 @@
 package authdns
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/miekg/dns"
+
+	"github.com/mirrorsignal/mirrorsignal/server/dnssec"
 )
 
 // rrsets holds the data at one name by type.
@@ -22,26 +27,74 @@ func (sets rrsets) anyChoice() (uint16, bool) {
 	return 0, false
 }
 
-// rrsets returns the zone's data by owner name.
-func (zd zoneData) rrsets() map[string]rrsets {
-	data := map[string]rrsets{}
-	add := func(rr dns.RR) {
+// zoneSets holds a zone's data: RRsets by owner name and type.
+type zoneSets map[string]rrsets
+
+// add puts rr into its RRset.
+func (d zoneSets) add(rrs ...dns.RR) {
+	for _, rr := range rrs {
 		name, t := rr.Header().Name, rr.Header().Rrtype
-		if data[name] == nil {
-			data[name] = rrsets{}
+		if d[name] == nil {
+			d[name] = rrsets{}
 		}
-		data[name][t] = append(data[name][t], rr)
+		d[name][t] = append(d[name][t], rr)
 	}
-	add(zd.soa(zd.TTL))
+}
+
+// rrsets returns the zone's unsigned data by owner name.
+func (zd zoneData) rrsets() zoneSets {
+	data := zoneSets{}
+	data.add(zd.soa(zd.TTL))
 	for _, ns := range zd.NS {
-		add(&dns.NS{Hdr: zd.hdr(zd.Origin, dns.TypeNS, zd.TTL), Ns: ns.Name})
+		data.add(&dns.NS{Hdr: zd.hdr(zd.Origin, dns.TypeNS, zd.TTL), Ns: ns.Name})
 	}
-	for _, rr := range zd.glueRRs() {
-		add(rr)
-	}
-	add(zd.txt(zd.SignalName, zd.Record.String()))
-	add(zd.txt(zd.treesName, zd.Record.Layout.String()))
+	data.add(zd.glueRRs()...)
+	data.add(zd.txt(zd.SignalName, zd.Record.String()))
+	data.add(zd.txt(zd.treesName, zd.Record.Layout.String()))
 	return data
+}
+
+// content is a zone's data as served: with, when the zone is signed, the
+// apex DNSKEY RRset and the NSEC chain.
+type content struct {
+	data  zoneSets
+	chain []*dns.NSEC // canonical order; nil when unsigned
+}
+
+// content returns the data zd serves.
+func (zd zoneData) content() content {
+	c := content{data: zd.rrsets()}
+	if zd.DNSSEC == nil {
+		return c
+	}
+	c.data.add(zd.dnskeys()...)
+	for _, set := range dnssec.NSEC(zd.Origin, c.list(), zd.nsecTTL()) {
+		nsec := set.RRs[0].(*dns.NSEC)
+		c.chain = append(c.chain, nsec)
+		c.data.add(nsec)
+	}
+	return c
+}
+
+// list returns c's RRsets in canonical order: by owner name (RFC 4034
+// §6.1), then by type.
+func (c content) list() []dnssec.RRset {
+	var out []dnssec.RRset
+	for name, sets := range c.data {
+		for t, rrs := range sets {
+			out = append(out, dnssec.RRset{Name: name, Type: t, RRs: rrs})
+		}
+	}
+	slices.SortFunc(out, func(a, b dnssec.RRset) int {
+		switch {
+		case a.Name != b.Name && dnssec.CanonicalLess(a.Name, b.Name):
+			return -1
+		case a.Name != b.Name:
+			return 1
+		}
+		return cmp.Compare(a.Type, b.Type)
+	})
+	return out
 }
 
 // glueRRs returns the A and AAAA records of the in-zone name servers, in

@@ -22,6 +22,8 @@ type Server struct {
 	snap   atomic.Pointer[Snapshot]
 	panics panicLog
 
+	refusals refusalLog // refused transfers and bad signatures
+
 	started atomic.Bool
 	ready   chan struct{} // closed once both sockets are bound
 	udpAddr net.Addr      // written before ready is closed

@@ -59,7 +59,8 @@ func isTemporary(err error) bool {
 
 // serveConn answers length-prefixed queries on c (RFC 7766) in order until
 // the client closes, goes idle, or reaches MaxTCPQueries. Answers to
-// pipelined queries are flushed together.
+// pipelined queries are flushed together. Zone transfers and signed
+// queries take the slow path (see transfer.go and tsig.go).
 func (s *Server) serveConn(c net.Conn) {
 	r := bufio.NewReaderSize(c, tcpBufSize)
 	w := bufio.NewWriterSize(c, tcpBufSize)
@@ -68,6 +69,14 @@ func (s *Server) serveConn(c net.Conn) {
 		var err error
 		if msg, err = s.readMsg(c, r, msg); err != nil {
 			break
+		}
+		if slowPath(msg) {
+			// A transfer or a signed query: answered in order, after
+			// whatever is buffered.
+			if s.flush(c, w) != nil || s.serveSlow(c, w, msg) != nil {
+				return
+			}
+			continue
 		}
 		out := s.handle(append(buf[:0], 0, 0), msg, true)
 		if out == nil {

@@ -28,7 +28,7 @@ func (s *Server) udpWorker(conn *net.UDPConn) {
 			s.log.Debug("udp read", "err", err)
 			continue
 		}
-		resp := s.handle(out[:0], in[:n], false)
+		resp := s.answerUDP(out[:0], in[:n], from.Addr())
 		if resp == nil {
 			continue
 		}

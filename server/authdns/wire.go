@@ -3,6 +3,7 @@ package authdns
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/miekg/dns"
 )
@@ -27,25 +28,52 @@ const (
 	optVersionOff = 6 // EDNS version
 )
 
-// variant selects one of the precomputed forms of a response. Later issues
-// add a DO bit here for the answers that carry RRSIGs.
+// variant selects one of the precomputed forms of a response.
 type variant uint8
 
 const (
 	variantEDNS variant = 1 << iota // the query has OPT, so the response has OPT
-	numVariants         = 2
+	// variantDO: the query set the DO bit (it always comes with
+	// variantEDNS), so a signed zone adds RRSIGs and NSEC proofs.
+	variantDO
+	numVariants = 4
 )
+
+// valid reports whether v can occur: DO only comes with EDNS.
+func (v variant) valid() bool { return v&variantDO == 0 || v&variantEDNS != 0 }
 
 // wire is one precomputed response, without its question: the query
 // supplies that, byte for byte, which preserves its case. The body may hold
 // compression pointers into the question name only when the wire answers
 // one name, whose length is then fixed.
 type wire struct {
-	hdr    [headerLen]byte // ID 0, RD and CD clear, QDCOUNT 1
-	body   []byte          // answer, authority and additional sections
-	tcHdr  [headerLen]byte // hdr with TC set and only the OPT counted
-	tcBody []byte          // the OPT alone, or nothing
-	opt    bool            // body and tcBody end with our OPT record
+	hdr     [headerLen]byte // ID 0, RD and CD clear, QDCOUNT 1
+	body    []byte          // answer, authority and additional sections
+	smaller []form          // tried in order when body does not fit
+	tcHdr   [headerLen]byte // hdr with TC set and only the OPT counted
+	tcBody  []byte          // the OPT alone, or nothing
+	opt     bool            // body and tcBody end with our OPT record
+}
+
+// form is a smaller version of a wire's response: the same answer with
+// less in the additional section.
+type form struct {
+	hdr  [headerLen]byte
+	body []byte
+}
+
+// fit returns the fullest form of w whose body fits in room bytes: the
+// whole response, then each smaller form, and the truncated one last.
+func (w *wire) fit(room int) (*[headerLen]byte, []byte) {
+	if len(w.body) <= room {
+		return &w.hdr, w.body
+	}
+	for i := range w.smaller {
+		if f := &w.smaller[i]; len(f.body) <= room {
+			return &f.hdr, f.body
+		}
+	}
+	return &w.tcHdr, w.tcBody
 }
 
 // template describes a response to precompute.
@@ -57,6 +85,14 @@ type template struct {
 	answer []dns.RR
 	ns     []dns.RR
 	extra  []dns.RR
+	// signed holds the DNSSEC records that only a DO query gets (RFC 4035
+	// §3.1): the RRSIGs of each section's RRsets and the NSEC proofs.
+	signed sections
+}
+
+// sections holds records by message section.
+type sections struct {
+	answer, ns, extra []dns.RR
 }
 
 // anyName reports whether the wire answers any question name, so its body
@@ -65,26 +101,65 @@ func (t template) anyName() bool { return t.qname == "." }
 
 // pack precomputes t in variant v.
 func (t template) pack(v variant) (*wire, error) {
-	m := t.msg(v)
-	b, err := m.Pack()
+	hdr, body, err := t.packForm(v)
 	if err != nil {
-		return nil, fmt.Errorf("pack %s %s: %w", t.qname, dns.TypeToString[t.qtype], err)
+		return nil, err
 	}
-	if len(b) > maxMessageSize-maxNameLen {
-		return nil, fmt.Errorf("%w: the answer for %s %s is %d bytes, too large even for TCP",
-			ErrZone, t.qname, dns.TypeToString[t.qtype], len(b))
-	}
-	qEnd, err := skipName(b, headerLen)
-	if err != nil {
-		return nil, fmt.Errorf("pack %s: %w", t.qname, err)
-	}
-	w := &wire{body: b[qEnd+4:], opt: v&variantEDNS != 0}
-	copy(w.hdr[:], b[:headerLen])
+	w := &wire{hdr: hdr, body: body, opt: v&variantEDNS != 0}
 	w.tcHdr = truncatedHeader(w.hdr, w.opt)
 	if w.opt {
 		w.tcBody = w.body[len(w.body)-optLen:]
 	}
+	for _, s := range t.smaller(v) {
+		var f form
+		if f.hdr, f.body, err = s.packForm(v); err != nil {
+			return nil, err
+		}
+		w.smaller = append(w.smaller, f)
+	}
 	return w, nil
+}
+
+// smaller returns the reduced versions of t to fall back to, in order,
+// before truncation. Only DO answers have them: RFC 4035 §3.1.1 lets the
+// RRSIGs of the additional section go when they do not fit (without TC),
+// and then we also drop the glue itself (optional in an authoritative NS
+// answer, which is no referral) rather than truncate an answer whose
+// answer and authority sections fit. Other answers keep the whole-or-TC
+// behaviour (doc.go).
+func (t template) smaller(v variant) []template {
+	if v&variantDO == 0 || len(t.extra)+len(t.signed.extra) == 0 {
+		return nil
+	}
+	var out []template
+	if len(t.signed.extra) > 0 {
+		t.signed.extra = nil
+		out = append(out, t)
+	}
+	if len(t.extra) > 0 {
+		t.extra = nil
+		out = append(out, t)
+	}
+	return out
+}
+
+// packForm packs t in variant v and splits off the question.
+func (t template) packForm(v variant) (hdr [headerLen]byte, body []byte, err error) {
+	m := t.msg(v)
+	b, err := m.Pack()
+	if err != nil {
+		return hdr, nil, fmt.Errorf("pack %s %s: %w", t.qname, dns.TypeToString[t.qtype], err)
+	}
+	if len(b) > maxMessageSize-maxNameLen {
+		return hdr, nil, fmt.Errorf("%w: the answer for %s %s is %d bytes, too large even for TCP",
+			ErrZone, t.qname, dns.TypeToString[t.qtype], len(b))
+	}
+	qEnd, err := skipName(b, headerLen)
+	if err != nil {
+		return hdr, nil, fmt.Errorf("pack %s: %w", t.qname, err)
+	}
+	copy(hdr[:], b[:headerLen])
+	return hdr, b[qEnd+4:], nil
 }
 
 // msg builds the dns.Msg for t in variant v.
@@ -94,9 +169,12 @@ func (t template) msg(v variant) *dns.Msg {
 	m.Authoritative = t.aa
 	m.Rcode = t.rcode
 	m.Question = []dns.Question{{Name: t.qname, Qtype: t.qtype, Qclass: dns.ClassINET}}
-	m.Answer = t.answer
-	m.Ns = t.ns
-	m.Extra = append([]dns.RR(nil), t.extra...)
+	m.Answer, m.Ns, m.Extra = t.answer, t.ns, slices.Clone(t.extra)
+	if v&variantDO != 0 {
+		m.Answer = slices.Concat(m.Answer, t.signed.answer)
+		m.Ns = slices.Concat(m.Ns, t.signed.ns)
+		m.Extra = slices.Concat(m.Extra, t.signed.extra)
+	}
 	if v&variantEDNS != 0 {
 		opt := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
 		opt.SetUDPSize(DefaultMaxUDPSize)
@@ -117,10 +195,14 @@ func truncatedHeader(h [headerLen]byte, opt bool) [headerLen]byte {
 	return h
 }
 
-// packAll precomputes t in every variant.
+// packAll precomputes t in every variant that can occur (nil for the
+// others).
 func (t template) packAll() ([numVariants]*wire, error) {
 	var ws [numVariants]*wire
 	for v := range variant(numVariants) {
+		if !v.valid() {
+			continue
+		}
 		w, err := t.pack(v)
 		if err != nil {
 			return ws, err

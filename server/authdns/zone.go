@@ -33,6 +33,9 @@ type Zone struct {
 	SignalName string       // e.g. "current.mirrors.example.test."; at or below Origin
 	SignalTTL  uint32       // 0 = DefaultSignalTTL
 	Record     signal.Record
+	// DNSSEC, when set, makes the zone signed: DNSKEY at the apex, an NSEC
+	// chain, and RRSIGs served to DO queries (see signing.go).
+	DNSSEC *Signing
 }
 
 // SOA holds the SOA fields other than owner, class and TTL.
@@ -72,6 +75,9 @@ func (z Zone) normalize() (zoneData, error) {
 		return zoneData{}, err
 	}
 	if err := n.normalizeSignal(); err != nil {
+		return zoneData{}, err
+	}
+	if err := n.checkKeys(); err != nil {
 		return zoneData{}, err
 	}
 	setDefault32(&n.TTL, DefaultTTL)

@@ -25,10 +25,21 @@ type Process struct {
 	Dir  string
 	cmd  *exec.Cmd
 	out  *syncBuffer
+
+	logFile string // where the server logs, when not to its output
 }
 
-// Output returns what the server printed so far.
-func (p *Process) Output() string { return p.out.String() }
+// Output returns what the server printed so far, followed by its log
+// file's content when it has one (NSD).
+func (p *Process) Output() string {
+	out := p.out.String()
+	if p.logFile != "" {
+		if b, err := os.ReadFile(p.logFile); err == nil {
+			out += string(b)
+		}
+	}
+	return out
+}
 
 // Stop ends the server and waits for it.
 func (p *Process) Stop() {
@@ -65,9 +76,10 @@ func FreePort(t testing.TB) int {
 	return 0
 }
 
-// start runs prog with args in dir, registers cleanup and waits until ready
-// returns nil.
-func start(t testing.TB, name, prog string, args []string, dir, addr string, ready func() error) *Process {
+// Start runs prog with args in dir, stops it at the end of the test and
+// waits until ready returns nil, at most startTimeout. A missing prog skips
+// the test, or fails it under CI (testtool.Path).
+func Start(t testing.TB, name, prog string, args []string, dir, addr string, ready func() error) *Process {
 	t.Helper()
 	path := testtool.Path(t, prog)
 	p := &Process{Name: name, Addr: addr, Dir: dir, out: &syncBuffer{}}

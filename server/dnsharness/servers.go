@@ -33,21 +33,24 @@ type Zone struct {
 type Options struct {
 	// NoRRL turns response rate limiting off (NSD has it on by default).
 	NoRRL bool
+	// NoWaitForZone makes a start return as soon as the server answers at
+	// all (any rcode), instead of once it serves z's SOA authoritatively.
+	// A secondary that cannot transfer its zone needs it.
+	NoWaitForZone bool
 }
 
-// NSD starts nsd serving z on a free port.
+// NSD starts nsd serving z on a free port. As a primary it loads
+// z.ZoneText; as a secondary it transfers z from z.Primary (IXFR over TCP,
+// which falls back to AXFR; TSIG when z.TSIG is set) and accepts NOTIFY
+// from the primary's host with the same key.
+//
+// It returns once the server answers z's SOA with AA (for a secondary:
+// after the first transfer), or with NoWaitForZone once it answers at all;
+// it fails the test after startTimeout.
 func NSD(t testing.TB, z Zone, o Options) *Process {
 	t.Helper()
 	dir := t.TempDir()
-	port := FreePort(t)
 	var b strings.Builder
-	fmt.Fprintf(&b, "server:\n  ip-address: 127.0.0.1@%d\n  port: %d\n  username: \"\"\n  chroot: \"\"\n  database: \"\"\n", port, port)
-	fmt.Fprintf(&b, "  zonesdir: %q\n  pidfile: %q\n  xfrdfile: %q\n  zonelistfile: %q\n  logfile: %q\n  verbosity: 2\n  server-count: 1\n",
-		dir, dir+"/nsd.pid", dir+"/xfrd.state", dir+"/zone.list", dir+"/nsd.log")
-	if o.NoRRL {
-		b.WriteString("  rrl-ratelimit: 0\n")
-	}
-	b.WriteString("remote-control:\n  control-enable: no\n")
 	keyName := "NOKEY"
 	if z.TSIG != nil {
 		keyName = z.TSIG.Name
@@ -56,19 +59,92 @@ func NSD(t testing.TB, z Zone, o Options) *Process {
 	fmt.Fprintf(&b, "zone:\n  name: %q\n  zonefile: %q\n", z.Name, "zone.db")
 	if z.Primary != "" {
 		host, p := splitAddr(z.Primary)
-		fmt.Fprintf(&b, "  request-xfr: AXFR %s@%s %s\n  allow-notify: %s %s\n", host, p, keyName, host, keyName)
+		fmt.Fprintf(&b, "  request-xfr: %s@%s %s\n  allow-notify: %s %s\n", host, p, keyName, host, keyName)
 	} else {
 		writeFile(t, dir, "zone.db", z.ZoneText)
 	}
-	conf := writeFile(t, dir, "nsd.conf", b.String())
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	return start(t, "nsd", "nsd", []string{"-d", "-c", conf}, dir, addr, soaReady(addr, z.Name))
+	return startNSD(t, dir, z.Name, b.String(), o)
 }
 
-// Knot starts knotd serving z on a free port.
+// NSDWithConfig starts nsd on a free port with conf (key:, pattern: and
+// zone: clauses, as an operator would add them) after the harness's own
+// server: clause. Relative zone files live in a fresh directory. Readiness
+// is as for NSD, for zone.
+func NSDWithConfig(t testing.TB, zone, conf string, o Options) *Process {
+	t.Helper()
+	return startNSD(t, t.TempDir(), zone, conf, o)
+}
+
+func startNSD(t testing.TB, dir, zone, conf string, o Options) *Process {
+	t.Helper()
+	port := FreePort(t)
+	var b strings.Builder
+	fmt.Fprintf(&b, "server:\n  ip-address: 127.0.0.1@%d\n  port: %d\n  username: \"\"\n  chroot: \"\"\n  database: \"\"\n", port, port)
+	fmt.Fprintf(&b, "  zonesdir: %q\n  pidfile: %q\n  xfrdfile: %q\n  zonelistfile: %q\n  logfile: %q\n  verbosity: 2\n  server-count: 1\n",
+		dir, dir+"/nsd.pid", dir+"/xfrd.state", dir+"/zone.list", dir+"/nsd.log")
+	// xfrd waits xfrd-reload-timeout (default 1s) between reloads; keep
+	// a test's second transfer quick.
+	b.WriteString("  xfrd-reload-timeout: 0\n")
+	if o.NoRRL {
+		b.WriteString("  rrl-ratelimit: 0\n")
+	}
+	b.WriteString("remote-control:\n  control-enable: no\n")
+	b.WriteString(conf)
+	path := writeFile(t, dir, "nsd.conf", b.String())
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	p := Start(t, "nsd", "nsd", []string{"-d", "-c", path}, dir, addr, readyCheck(addr, zone, o))
+	p.logFile = dir + "/nsd.log"
+	return p
+}
+
+// Knot starts knotd serving z on a free port, as NSD does (same
+// readiness). As a secondary its remote and its NOTIFY acl use z.TSIG.
 func Knot(t testing.TB, z Zone, o Options) *Process {
 	t.Helper()
 	dir := t.TempDir()
+	var b strings.Builder
+	keyLine := ""
+	if z.TSIG != nil {
+		fmt.Fprintf(&b, "key:\n  - id: %s\n    algorithm: hmac-sha256\n    secret: %s\n", z.TSIG.Name, z.TSIG.Secret)
+		keyLine = "    key: " + z.TSIG.Name + "\n"
+	}
+	if !o.NoRRL {
+		b.WriteString("mod-rrl:\n  - id: default\n    rate-limit: 200\n    slip: 2\n")
+	}
+	if z.Primary != "" {
+		host, p := splitAddr(z.Primary)
+		fmt.Fprintf(&b, "remote:\n  - id: primary\n    address: %s@%s\n%s", host, p, keyLine)
+		fmt.Fprintf(&b, "acl:\n  - id: notify\n    address: %s\n%s    action: notify\n", host, keyLine)
+	} else {
+		if err := os.MkdirAll(filepath.Join(dir, "zones"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "zones"), "zone.db", z.ZoneText)
+		fmt.Fprintf(&b, "acl:\n  - id: update\n    address: 127.0.0.0/8\n%s    action: update\n", keyLine)
+	}
+	fmt.Fprintf(&b, "zone:\n  - domain: %s\n", z.Name)
+	if z.Primary != "" {
+		b.WriteString("    master: primary\n    acl: notify\n")
+	} else if z.AllowUpdate {
+		b.WriteString("    acl: update\n")
+	}
+	if !o.NoRRL {
+		b.WriteString("    module: mod-rrl/default\n")
+	}
+	return startKnot(t, dir, z.Name, b.String(), o)
+}
+
+// KnotWithConfig starts knotd on a free port with conf (key:, remote:,
+// acl: and zone: sections) after the harness's server:, database:, log:
+// and template: sections; zone files go to the template's storage.
+// Readiness is as for NSD, for zone.
+func KnotWithConfig(t testing.TB, zone, conf string, o Options) *Process {
+	t.Helper()
+	return startKnot(t, t.TempDir(), zone, conf, o)
+}
+
+func startKnot(t testing.TB, dir, zone, conf string, o Options) *Process {
+	t.Helper()
 	port := FreePort(t)
 	for _, d := range []string{"db", "zones", "run"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
@@ -79,35 +155,11 @@ func Knot(t testing.TB, z Zone, o Options) *Process {
 	fmt.Fprintf(&b, "server:\n  listen: 127.0.0.1@%d\n  rundir: %q\n  background-workers: 1\n  udp-workers: 1\n  tcp-workers: 1\n", port, dir+"/run")
 	fmt.Fprintf(&b, "database:\n  storage: %q\n", dir+"/db")
 	b.WriteString("log:\n  - target: stderr\n    any: info\n")
-	if !o.NoRRL {
-		b.WriteString("mod-rrl:\n  - id: default\n    rate-limit: 200\n    slip: 2\n")
-	}
-	keyLine := ""
-	if z.TSIG != nil {
-		fmt.Fprintf(&b, "key:\n  - id: %s\n    algorithm: hmac-sha256\n    secret: %s\n", z.TSIG.Name, z.TSIG.Secret)
-		keyLine = "    key: " + z.TSIG.Name + "\n"
-	}
-	if z.Primary != "" {
-		host, p := splitAddr(z.Primary)
-		fmt.Fprintf(&b, "remote:\n  - id: primary\n    address: %s@%s\n%s", host, p, keyLine)
-		fmt.Fprintf(&b, "acl:\n  - id: notify\n    address: %s\n%s    action: notify\n", host, keyLine)
-	} else {
-		writeFile(t, filepath.Join(dir, "zones"), "zone.db", z.ZoneText)
-		fmt.Fprintf(&b, "acl:\n  - id: update\n    address: 127.0.0.0/8\n%s    action: update\n", keyLine)
-	}
 	fmt.Fprintf(&b, "template:\n  - id: default\n    storage: %q\n    file: zone.db\n    zonefile-sync: -1\n    journal-content: all\n", dir+"/zones")
-	fmt.Fprintf(&b, "zone:\n  - domain: %s\n", z.Name)
-	if z.Primary != "" {
-		b.WriteString("    master: primary\n    acl: notify\n")
-	} else if z.AllowUpdate {
-		b.WriteString("    acl: update\n")
-	}
-	if !o.NoRRL {
-		b.WriteString("    module: mod-rrl/default\n")
-	}
-	conf := writeFile(t, dir, "knot.conf", b.String())
+	b.WriteString(conf)
+	path := writeFile(t, dir, "knot.conf", b.String())
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	return start(t, "knot", "knotd", []string{"-c", conf}, dir, addr, soaReady(addr, z.Name))
+	return Start(t, "knot", "knotd", []string{"-c", path}, dir, addr, readyCheck(addr, zone, o))
 }
 
 // Unbound starts a validating unbound that reaches zone through a stub to
@@ -145,7 +197,7 @@ stub-zone:
 `, port, port, dir, dir+"/unbound.pid", anchor, tld[len(tld)-1], zone, host, p)
 	path := writeFile(t, dir, "unbound.conf", conf)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	return start(t, "unbound", "unbound", []string{"-d", "-c", path}, dir, addr, func() error {
+	return Start(t, "unbound", "unbound", []string{"-d", "-c", path}, dir, addr, func() error {
 		_, err := Exchange(addr, ".", dns.TypeNS, false)
 		if errors.Is(err, errNoAnswer) {
 			return nil // answering at all is ready
@@ -175,6 +227,20 @@ func Exchange(addr, name string, qtype uint16, rd bool) (*dns.Msg, error) {
 		return m, errNoAnswer
 	}
 	return m, nil
+}
+
+// readyCheck is soaReady, or with NoWaitForZone any answer.
+func readyCheck(addr, zone string, o Options) func() error {
+	if !o.NoWaitForZone {
+		return soaReady(addr, zone)
+	}
+	return func() error {
+		_, err := Exchange(addr, zone, dns.TypeSOA, false)
+		if errors.Is(err, errNoAnswer) {
+			return nil
+		}
+		return err
+	}
 }
 
 func soaReady(addr, zone string) func() error {

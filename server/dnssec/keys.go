@@ -189,3 +189,36 @@ func ParseAlgorithm(name string) (uint8, error) {
 	}
 	return 0, fmt.Errorf("algorithm %q: use ecdsap256 or ed25519", name)
 }
+
+// RetiredDir is the subdirectory of the key directory that retired keys
+// are moved to; LoadDir does not read it.
+const RetiredDir = "retired"
+
+// Retire moves the key of zone with tag out of dir into dir/retired, so the
+// next load (SIGHUP) neither publishes nor signs with it. The files are
+// kept, never deleted.
+func Retire(dir, zone string, tag uint16) (*Key, error) {
+	keys, err := LoadDir(dir, zone)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if k.Tag() != tag {
+			continue
+		}
+		if len(keys) == 1 {
+			return nil, fmt.Errorf("key %d is the zone's only key; generate its successor first", tag)
+		}
+		to := filepath.Join(dir, RetiredDir)
+		if err := os.MkdirAll(to, 0o700); err != nil {
+			return nil, err
+		}
+		for _, ext := range []string{".key", ".private"} {
+			if err := os.Rename(filepath.Join(dir, k.Base+ext), filepath.Join(to, k.Base+ext)); err != nil {
+				return nil, fmt.Errorf("retire key %d: %w", tag, err)
+			}
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("no key with tag %d for %s in %s", tag, zone, dir)
+}

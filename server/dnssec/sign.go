@@ -210,3 +210,6 @@ func unescape(label string) string {
 	}
 	return string(b[1 : n-1])
 }
+
+// Signatures maps each RRset to its signatures, as Sign returns them.
+type Signatures = map[SetKey][]*dns.RRSIG

@@ -44,9 +44,12 @@ func New(current func() Signal, p Publisher, token []byte, log *slog.Logger) *AP
 	return &API{signal: current, publisher: p, token: token, log: log.With("component", "http")}
 }
 
-// Handler returns the routes.
-func (a *API) Handler() http.Handler {
+// Handler returns the routes; metrics, when not nil, serves /metrics.
+func (a *API) Handler(metrics http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	if metrics != nil {
+		mux.Handle("GET /metrics", metrics)
+	}
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.HandleFunc("GET /api/v1/signal", a.getSignal)
 	mux.HandleFunc("POST /api/v1/admin/publish", a.postPublish)

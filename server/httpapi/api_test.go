@@ -34,7 +34,7 @@ func newAPI(t testing.TB) http.Handler {
 		cur.Record = publish.RecordOf(layout, s)
 		cur.Serial = s.Serial
 	}, log)
-	return New(func() Signal { return cur }, p, []byte(token), log).Handler()
+	return New(func() Signal { return cur }, p, []byte(token), log).Handler(nil)
 }
 
 func do(h http.Handler, method, path, auth, body string) *httptest.ResponseRecorder {

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mirrorsignal/mirrorsignal/server/httpapi"
+)
+
+// metrics is signald's own Prometheus registry (never the global one).
+type metrics struct {
+	reg       *prometheus.Registry
+	stamp     *prometheus.GaugeVec
+	serial    prometheus.Gauge
+	publishes prometheus.Counter
+	sigExpiry prometheus.Gauge
+
+	mu     sync.Mutex
+	sigExp time.Time
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		stamp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "mirrorsignal_signal_timestamp_seconds", Help: "Published last-change time of each tree (Unix seconds, 0 = never).",
+		}, []string{"tree"}),
+		serial: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "mirrorsignal_zone_serial", Help: "SOA serial served.",
+		}),
+		publishes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mirrorsignal_publishes_total", Help: "Publishes committed since start.",
+		}),
+		sigExpiry: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "mirrorsignal_dnssec_signature_expiry_timestamp_seconds",
+			Help: "Expiry of the earliest-expiring RRSIG served (Unix seconds; 0 when unsigned). Alert on time() - this.",
+		}),
+	}
+	m.reg.MustRegister(m.stamp, m.serial, m.publishes, m.sigExpiry,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// observe records what is served now.
+func (m *metrics) observe(cur *httpapi.Signal, expiry, now time.Time) {
+	for i, tree := range cur.Record.Layout {
+		m.stamp.WithLabelValues(tree).Set(float64(cur.Record.Stamps[i]))
+	}
+	m.serial.Set(float64(cur.Serial))
+	m.mu.Lock()
+	m.sigExp = expiry
+	m.mu.Unlock()
+	if expiry.IsZero() {
+		m.sigExpiry.Set(0)
+		return
+	}
+	m.sigExpiry.Set(float64(expiry.Unix()))
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+func (m *metrics) expiry() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sigExp
+}
