@@ -306,10 +306,10 @@ func (s *Signald) resignLoop(ctx context.Context) error {
 	}
 }
 
-// maybeResign re-signs when a signature is due.
+// maybeResign re-signs when a signature is due, or is not valid at the
+// current time because the clock jumped.
 func (s *Signald) maybeResign(ctx context.Context) error {
-	now := s.now()
-	if now.Before(s.nextResign(now)) {
+	if !s.resignDue(s.now()) {
 		return nil
 	}
 	return s.resign(ctx)

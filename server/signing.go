@@ -103,3 +103,10 @@ func (s *Signald) ReloadKeys(ctx context.Context) error {
 	s.log.Info("keys reloaded", "component", "dnssec", "tags", tags)
 	return s.resign(ctx)
 }
+
+// resignDue reports whether any signature served needs re-making at now.
+func (s *Signald) resignDue(now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.signing != nil && s.signing.signer.NeedsRefresh(s.signing.sigs, now)
+}

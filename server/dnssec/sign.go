@@ -213,3 +213,21 @@ func unescape(label string) string {
 
 // Signatures maps each RRset to its signatures, as Sign returns them.
 type Signatures = map[SetKey][]*dns.RRSIG
+
+// NeedsRefresh reports whether Sign at now would re-make any of sigs: one
+// nears expiry, is past its heartbeat, or has an inception after now (the
+// clock went back).
+func (s Signer) NeedsRefresh(sigs Signatures, now time.Time) bool {
+	for key, list := range sigs {
+		pol := DefaultPolicy
+		if s.PolicyFor != nil {
+			pol = s.PolicyFor(key)
+		}
+		for _, sig := range list {
+			if !fresh(sig, pol, now) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -139,7 +139,9 @@ func publishStatus(err error) int {
 	case errors.Is(err, publish.ErrBackwards):
 		return http.StatusConflict
 	default:
-		return http.StatusInternalServerError
+		// The store could not commit (disk full, read-only, I/O error):
+		// nothing changed, and the publish may be retried.
+		return http.StatusServiceUnavailable
 	}
 }
 

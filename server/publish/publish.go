@@ -74,8 +74,11 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (Result, error) {
 		return Result{Unchanged: true, Record: RecordOf(p.layout, st), Event: store.Event{Tree: req.Tree, Stamp: stamp, Previous: cur, Serial: st.Serial}}, nil
 	}
 	ev, err := p.store.Publish(ctx, req.Tree, stamp, req.Force, now)
-	if err != nil {
+	if errors.Is(err, ErrBackwards) {
 		return Result{}, err
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("cannot record the publish, nothing changed (state dir full or unwritable?): %w", err)
 	}
 	st.Stamps[req.Tree] = stamp
 	st.Serial = ev.Serial

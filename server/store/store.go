@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -85,6 +87,33 @@ func (s *Store) init(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("create schema in %s: %w", s.path, err)
 	}
+	return s.checkNotReplaced(ctx)
+}
+
+// markerPath is a file beside the database that exists once the store has
+// held a serial. An empty database next to it means the database was
+// truncated or replaced: serving from it would regress the signal.
+func (s *Store) markerPath() string { return s.path + ".initialized" }
+
+func (s *Store) checkNotReplaced(ctx context.Context) error {
+	st, err := s.State(ctx)
+	if err != nil {
+		return err
+	}
+	_, statErr := os.Stat(s.markerPath())
+	switch {
+	case st.Serial == 0 && statErr == nil:
+		return fmt.Errorf("%w: %s is empty but held state before (%s exists); restore it from a backup, or remove both files to start from nothing", ErrCorrupt, s.path, s.markerPath())
+	case st.Serial != 0 && errors.Is(statErr, fs.ErrNotExist):
+		return s.mark()
+	}
+	return nil
+}
+
+func (s *Store) mark() error {
+	if err := os.WriteFile(s.markerPath(), []byte("signald store initialized\n"), 0o600); err != nil {
+		return fmt.Errorf("store marker: %w", err)
+	}
 	return nil
 }
 
@@ -131,7 +160,13 @@ func (s *Store) BumpSerial(ctx context.Context, now time.Time) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return next, commit(tx)
+	if err := commit(tx); err != nil {
+		return 0, err
+	}
+	if _, err := os.Stat(s.markerPath()); errors.Is(err, fs.ErrNotExist) {
+		return next, s.mark()
+	}
+	return next, nil
 }
 
 // Publish sets tree's stamp, bumps the serial and records an event, in one

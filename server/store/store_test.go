@@ -117,3 +117,29 @@ func TestNextSerial(t *testing.T) {
 		})
 	}
 }
+
+// TestReplacedStoreRefused: a database emptied or replaced after it held
+// state is refused, not served as "never published".
+func TestReplacedStoreRefused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "signald.db")
+	s := open(t, path)
+	if _, err := s.BumpSerial(ctx, time.Unix(1_800_000_000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+	if err := os.WriteFile(path, nil, 0o600); err != nil { // truncated to nothing
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, path)
+	if !errors.Is(err, ErrCorrupt) {
+		if s2 != nil {
+			s2.Close()
+		}
+		t.Fatalf("opened an emptied store: err = %v", err)
+	}
+	t.Logf("emptied store: %v", err)
+}
