@@ -136,3 +136,51 @@ func checkAXFR(t *testing.T, primary, when string) {
 		}
 	}
 }
+
+// TestRFC2136Mode: with publish.mode = "rfc2136" and its own DNS off,
+// signald pushes every publish into a real Knot primary with TSIG.
+func TestRFC2136Mode(t *testing.T) {
+	zoneText := "$ORIGIN mirrors.example.test.\n@ 3600 IN SOA ns1 hostmaster 1 3600 600 1209600 300\n@ 3600 IN NS ns1\nns1 3600 IN A 127.0.0.1\n"
+	knot := dnsharness.Knot(t, dnsharness.Zone{Name: origin, ZoneText: zoneText, AllowUpdate: true,
+		TSIG: &dnsharness.TSIG{Name: "update-key.", Secret: xfrSecret}}, dnsharness.Options{NoRRL: true})
+	cfg := testConfig(t, fmt.Sprintf(`[[tsig]]
+name = "update-key."
+secret = %q
+[publish]
+mode = "rfc2136"
+[publish.rfc2136]
+server = %q
+tsig_key = "update-key."
+`, xfrSecret, knot.Addr))
+	cfg.DNS.Enabled = false
+	cfg.DNSSEC.Enabled = false
+	s, err := New(context.Background(), cfg, quiet(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	stamp := time.Now().Unix() - 7
+	if _, err := s.publisher.Publish(ctx, publish.Request{Tree: "altarch", Stamp: stamp}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("0:%d:0", stamp)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m, err := dnsharness.Exchange(knot.Addr, "current."+origin, dns.TypeTXT, false)
+		if err == nil && m.Answer[0].(*dns.TXT).Txt[0] == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Knot never served %s: %v %v\n%s", want, m, err, knot.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	m, err := dnsharness.Exchange(knot.Addr, "_trees.current."+origin, dns.TypeTXT, false)
+	if err != nil || m.Answer[0].(*dns.TXT).Txt[0] != "content:altarch:vault" {
+		t.Fatalf("_trees at Knot: %v %v", m, err)
+	}
+}

@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/mirrorsignal/mirrorsignal/agent/agenttest"
+	"github.com/mirrorsignal/mirrorsignal/server/dnsharness"
 	"github.com/mirrorsignal/mirrorsignal/signal"
 )
 
@@ -26,6 +29,11 @@ func TestAgentFollowsSignald(t *testing.T) {
 	ds, err := in.signalctl("keys", "ds", "--config", in.cfg)
 	if err != nil {
 		t.Fatalf("signalctl keys ds: %v\n%s", err, ds)
+	}
+	// The DS that signalctl prints is a working trust anchor for unbound.
+	ub := dnsharness.Unbound(t, "mirrors.example.test.", in.dns, strings.TrimSpace(ds))
+	if m, err := dnsharness.Exchange(ub.Addr, "current.mirrors.example.test.", dns.TypeTXT, true); err != nil || !m.AuthenticatedData {
+		t.Fatalf("unbound anchored on `signalctl keys ds`: %v %v\n%s", m, err, ub.Output())
 	}
 
 	master, mirror := t.TempDir(), t.TempDir()
