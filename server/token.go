@@ -9,7 +9,7 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/mirrorsignal/mirrorsignal/server/atomicfile"
+	"github.com/mirrorsignal/mirrorsignal/signal/atomicfile"
 )
 
 // adminToken reads the admin token at path, creating a random one (mode

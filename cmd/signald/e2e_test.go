@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mirrorsignal/mirrorsignal/server/dnsharness"
 	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
 
@@ -41,26 +42,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// freePort returns a loopback port free for both UDP and TCP.
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		pc, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		ln.Close()
-		if err == nil {
-			pc.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port")
-	return 0
-}
-
 type instance struct {
 	dir, cfg   string
 	dns, http  string
@@ -75,8 +56,8 @@ func newInstance(t *testing.T) *instance {
 	in := &instance{
 		dir:        dir,
 		cfg:        filepath.Join(dir, "signald.toml"),
-		dns:        fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		http:       fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		dns:        fmt.Sprintf("127.0.0.1:%d", dnsharness.FreePort(t)),
+		http:       fmt.Sprintf("127.0.0.1:%d", dnsharness.FreePort(t)),
 		httpClient: &http.Client{Timeout: 5 * time.Second},
 	}
 	cfg := fmt.Sprintf(`state_dir = %q

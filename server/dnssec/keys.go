@@ -12,7 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/mirrorsignal/mirrorsignal/server/atomicfile"
+	"github.com/mirrorsignal/mirrorsignal/signal/atomicfile"
 )
 
 // Algorithms signald signs with.

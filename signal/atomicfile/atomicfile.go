@@ -1,6 +1,7 @@
-// Package atomicfile writes files that other programs read: a temp file in
-// the same directory, fsync, rename, fsync of the directory. A reader sees
-// the old content or the new, never a part.
+// Package atomicfile writes files that other programs read (TIME files,
+// state, keys): a temp file in the same directory, fsync, rename, fsync of
+// the directory. A reader sees the old content or the new, never a part.
+// Standard library only, shared by server and agent.
 package atomicfile
 
 import (
