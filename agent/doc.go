@@ -1,5 +1,5 @@
 // Package agent is the root of mirror-agent, the program a mirror admin
-// installs (DESIGN §3.7). It holds no code; the work lives in subpackages,
+// installs. It holds no code; the work lives in subpackages,
 // one per concern:
 //
 //   - config:   agent.toml, decoded strictly and validated
@@ -12,7 +12,7 @@
 //   - schedule: jitter and sleeps, on an injected clock and random source
 //   - pass:     one agent pass: query → compare → lock → sync → verify
 //   - command:  the run/daemon/status/trigger commands and their wiring
-//   - exitcode: the exit codes of DESIGN §3.7
+//   - exitcode: the exit codes (0, 1, 2, 4, 5, 78)
 //   - logging:  the slog setup (errors on stderr, the rest to a file)
 //   - agenttest: test fixtures (rsync daemon, DNS server, rsync wrapper)
 //

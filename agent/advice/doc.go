@@ -1,5 +1,5 @@
 // Package advice reads signed sync-source advice: which rsync sources
-// already hold a tree at a signal, nearest first (DESIGN §3.6,
+// already hold a tree at a signal, nearest first (signald's
 // GET /api/v1/sync-sources). Advice is used only when its Ed25519 signature
 // verifies with the pinned key, it is for the asked tree and a signal at
 // least as new as the agent's, it is within its validity window, and only

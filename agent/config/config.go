@@ -115,7 +115,7 @@ func Default() *Config {
 	return &Config{
 		Signal: Signal{Name: "current.mirrors.example.test.", MaxSkew: Duration(5 * time.Minute)},
 		DNS:    DNS{Timeout: Duration(3 * time.Second), Attempts: 2},
-		DNSSEC: DNSSEC{Mode: ModeOff, MaxSignatureAge: Duration(48 * time.Hour)},
+		DNSSEC: DNSSEC{Mode: ModeOff, MaxSignatureAge: Duration(3 * time.Hour)},
 		Sync: Sync{
 			Rsync:          "rsync",
 			LockFile:       "./var/mirror-agent.lock",

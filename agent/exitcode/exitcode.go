@@ -1,4 +1,4 @@
-// Package exitcode defines mirror-agent's exit codes (DESIGN §3.7) and an
+// Package exitcode defines mirror-agent's exit codes and an
 // error type that carries one, so that only main turns errors into exits.
 package exitcode
 

@@ -1,4 +1,4 @@
-// Package pass is one mirror-agent pass (DESIGN §3.7): read and validate the
+// Package pass is one mirror-agent pass: read and validate the
 // signal, compare it with the local TIME files, and — only if some tree is
 // behind, or is due for the unconditional sync of sync.max_interval — take
 // the lock, rsync exactly those trees (from signed advice or the configured

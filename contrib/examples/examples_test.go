@@ -40,7 +40,7 @@ func TestExamplesLoad(t *testing.T) {
 	}
 }
 
-// checkLocalDefaults pins the values README and DESIGN §3.8 promise for
+// checkLocalDefaults pins the values README promises for
 // `make run`.
 func checkLocalDefaults(t *testing.T, cfg serverconfig.Config) {
 	t.Helper()

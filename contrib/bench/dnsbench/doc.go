@@ -1,0 +1,16 @@
+// Package dnsbench measures signald's authoritative DNS against NSD and
+// Knot on one machine, in one run (DESIGN §5): signald serves its signed
+// zone, NSD and Knot transfer it (AXFR) as secondaries, and dnsperf loads
+// each server in turn with the same query file and duration. Servers are
+// pinned to one core and dnsperf to another; every server runs with one
+// worker and without response rate limiting.
+//
+// Latency percentiles come from dnsperf's verbose mode (-v), which prints
+// each query's latency; dnsperf writes them to a file and they are read
+// after the run, so that this process takes no CPU during a measurement.
+//
+// The package drives programs (signald, nsd, knotd, dnsperf, taskset) and
+// is used by contrib/bench/cmd/dnsbench; it imports miekg/dns only to check
+// readiness and that all servers give the same answers. It must not import
+// agent or server.
+package dnsbench
