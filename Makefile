@@ -7,10 +7,12 @@ BINARIES  := signald signalctl mirror-agent
 CONFIG    ?= contrib/examples/signald.toml
 FUZZTIME  ?= 1m
 SHORT_FUZZTIME ?= 5s
+BENCHTIME ?= 10s
+BENCHOUT  ?= contrib/bench/results/latest.json
 STATICCHECK_VERSION := v0.8.2
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench clean
+.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-go clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,7 +48,11 @@ fuzz-short: ## run every fuzz target briefly (SHORT_FUZZTIME each, default 5s)
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIME=10m)
 	@bash .ci/fuzz-all $(FUZZTIME)
 
-bench: ## benchmarks (DNS against NSD and Knot: not built yet, see the open issue)
+bench: build ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf (BENCHTIME=10s per mode and server, BENCHOUT=file.json)
+	$(GO) build -o bin/dnsbench ./contrib/bench/cmd/dnsbench
+	./bin/dnsbench -signald bin/signald -duration $(BENCHTIME) -out $(BENCHOUT)
+
+bench-go: ## Go micro-benchmarks (go test -bench . -benchmem ./...)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 clean: ## remove build output (not the state in ./var)

@@ -11,6 +11,7 @@
 //
 // The package drives programs (signald, nsd, knotd, dnsperf, taskset) and
 // is used by contrib/bench/cmd/dnsbench; it imports miekg/dns only to check
-// readiness and that all servers give the same answers. It must not import
-// agent or server.
+// readiness and that all servers give the same answers. It measures the
+// built signald binary, so it must not import server (its tests load the
+// generated configuration with server/config) nor agent.
 package dnsbench

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -120,3 +121,58 @@ func debianPackage(prog string) string {
 }
 
 var errExited = errors.New("exited")
+
+// userHZ is the unit of the CPU times in /proc/PID/stat (USER_HZ, 100 on
+// every Linux architecture Go supports).
+const userHZ = 100
+
+// cpuTime is the CPU time (user + system) used so far by the live
+// processes of p's process group: all of NSD's forks, all of Knot's and
+// signald's threads.
+func (p *process) cpuTime() time.Duration {
+	pgid := p.cmd.Process.Pid
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var ticks int64
+	for _, path := range stats {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // exited meanwhile
+		}
+		if pg, t, ok := parseProcStat(string(b)); ok && pg == pgid {
+			ticks += t
+		}
+	}
+	return time.Duration(ticks) * time.Second / userHZ
+}
+
+// parseProcStat returns the process group and utime+stime (in ticks) from
+// the content of /proc/PID/stat. The command name, in parentheses, may
+// hold spaces, so fields are counted after its closing parenthesis.
+func parseProcStat(s string) (pgrp int, ticks int64, ok bool) {
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	// After ")": state ppid pgrp session tty_nr tpgid flags minflt
+	// cminflt majflt cmajflt utime stime …
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, 0, false
+	}
+	pg, err1 := strconv.Atoi(f[2])
+	ut, err2 := strconv.ParseInt(f[11], 10, 64)
+	st, err3 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
+		return 0, 0, false
+	}
+	return pg, ut + st, true
+}
+
+// usedCPU is the CPU time an exited process used (from wait4's rusage).
+func (p *process) usedCPU() time.Duration {
+	st := p.cmd.ProcessState
+	if st == nil {
+		return 0
+	}
+	return st.UserTime() + st.SystemTime()
+}
