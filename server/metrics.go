@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/mirrorsignal/mirrorsignal/server/httpapi"
+	"github.com/mirrorsignal/mirrorsignal/server/rrl"
 )
 
 // metrics is signald's own Prometheus registry (never the global one).
@@ -44,6 +45,22 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.stamp, m.serial, m.publishes, m.sigExpiry,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchRRL exports the DNS rate limiter's counters (nil: always zero).
+func (m *metrics) watchRRL(l *rrl.Limiter) {
+	counter := func(name, help string, v func(rrl.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(v(l.Stats())) })
+	}
+	m.reg.MustRegister(
+		counter("mirrorsignal_dns_rrl_limited_total", "UDP answers over the rate limit of their source prefix (slipped + dropped).",
+			func(s rrl.Stats) uint64 { return s.Limited }),
+		counter("mirrorsignal_dns_rrl_slipped_total", "Rate-limited UDP answers sent truncated (TC) so the client retries over TCP.",
+			func(s rrl.Stats) uint64 { return s.Slipped }),
+		counter("mirrorsignal_dns_rrl_dropped_total", "Rate-limited UDP answers not sent.",
+			func(s rrl.Stats) uint64 { return s.Dropped }),
+	)
 }
 
 // observe records what is served now.

@@ -18,6 +18,7 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/server/notify"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
 	"github.com/mirrorsignal/mirrorsignal/server/rfc2136"
+	"github.com/mirrorsignal/mirrorsignal/server/rrl"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 )
 
@@ -124,6 +125,13 @@ func (s *Signald) dnsConfig() (authdns.Config, error) {
 		MaxTCPConns:    s.cfg.DNS.MaxTCPConnections,
 		Transfer:       authdns.TransferConfig{AllowFrom: s.cfg.AllowFrom(), Keys: map[string]string{}},
 	}
+	if r := s.cfg.DNS.RRL; r.Enabled {
+		c.RRL = rrl.New(rrl.Config{
+			Rate: r.Rate, Slip: r.Slip, IPv4Bits: r.IPv4Prefix, IPv6Bits: r.IPv6Prefix,
+			TableSize: r.TableSize, Exempt: s.cfg.RRLExempt(),
+		})
+	}
+	s.metrics.watchRRL(c.RRL) // zeros when disabled
 	// Keys that may transfer the zone: those listed in transfer.keys, and
 	// the key each [[notify]] secondary was given (it signs its SOA checks
 	// and transfers with it).

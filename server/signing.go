@@ -91,10 +91,10 @@ func (s *Signald) ReloadKeys(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload keys, keeping the current ones: %w", err)
 	}
+	// Swap the signer in place: s.signing itself never changes after New,
+	// so readers outside the lock may test it for nil.
 	s.mu.Lock()
-	prev := s.signing.sigs
-	s.signing = s.newSigner(keys)
-	s.signing.sigs = prev
+	s.signing.signer = s.newSigner(keys).signer
 	s.mu.Unlock()
 	tags := make([]uint16, len(keys))
 	for i, k := range keys {

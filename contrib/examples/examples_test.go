@@ -6,6 +6,7 @@ package examples
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -48,6 +49,9 @@ func checkLocalDefaults(t *testing.T, cfg serverconfig.Config) {
 		cfg.DNS.Listen != "127.0.0.1:5353" || cfg.HTTP.Listen != "127.0.0.1:8080" || cfg.StateDir != "./var" ||
 		cfg.Layout().String() != "content:altarch:vault" {
 		t.Fatalf("signald.toml drifted from the documented local defaults: %+v", cfg)
+	}
+	if got, want := cfg.DNS.RRL, serverconfig.DefaultRRL(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("signald.toml shows [dns.rrl] %+v, not the defaults %+v", got, want)
 	}
 	if _, err := os.Stat("signald.toml"); err != nil {
 		t.Fatal(err)

@@ -33,8 +33,11 @@ func (s *Snapshot) respond(dst, msg []byte, udpMax int, tcp bool) []byte {
 func (s *Snapshot) choose(q *query) *wire {
 	v := q.variant()
 	switch {
+	case q.opcode() == dns.OpcodeNotify:
+		// We are the primary: a NOTIFY is never acted on (notify_in.go).
+		return s.fixed.refused[v]
 	case q.opcode() != dns.OpcodeQuery:
-		// NOTIFY and UPDATE included, until later issues implement them.
+		// UPDATE included: signald takes publishes through its admin API.
 		return s.fixed.notImp[v]
 	case q.qdcount != 1 || q.ancount != 0 || q.nscount != 0:
 		return s.fixed.formErr[v]
@@ -47,7 +50,8 @@ func (s *Snapshot) choose(q *query) *wire {
 		// query itself is implemented, so REFUSED (as NSD), not NOTIMP.
 		return s.fixed.refused[v]
 	case q.qtype == dns.TypeAXFR || q.qtype == dns.TypeIXFR:
-		// Zone transfers come with a later issue (TCP only, TSIG/ACL).
+		// Transfers reach here only over UDP (TCP takes the slow path in
+		// tcp.go): AXFR and IXFR are TCP-only (transfer.go).
 		return s.fixed.refused[v]
 	}
 	return s.lookup(q, v)
@@ -96,7 +100,7 @@ func (q *query) udpLimit(udpMax int) int {
 // the fullest form of w that fits in limit (see wire.fit), down to the
 // truncated one.
 func (q *query) emit(dst []byte, w *wire, limit, udpMax int) []byte {
-	hdr, body := w.fit(limit - headerLen - len(q.question))
+	hdr, body, ptrs := w.fit(limit - headerLen - len(q.question))
 	start := len(dst)
 	dst = append(dst, hdr[:]...)
 	h := dst[start:]
@@ -108,6 +112,7 @@ func (q *query) emit(dst []byte, w *wire, limit, udpMax int) []byte {
 	}
 	dst = append(dst, q.question...)
 	dst = append(dst, body...)
+	relocate(dst[len(dst)-len(body):], ptrs, len(q.question)-rootQuestionLen)
 	if w.opt {
 		patchOPT(dst[len(dst)-optLen:], udpMax, q.do)
 	}

@@ -295,19 +295,26 @@ func TestAnswerCase(t *testing.T) {
 }
 
 func TestAnswerTruncation(t *testing.T) {
-	mid := mustCompile(t, manyNSZone(20))  // NS answer between 512 and 1232 bytes
-	huge := mustCompile(t, manyNSZone(60)) // NS answer above 1232 bytes
+	mid := mustCompile(t, manyNSZone(20))  // NS answer with glue between 512 and 1232 bytes, without below 512
+	big := mustCompile(t, manyNSZone(40))  // NS RRset alone between 512 and 1232 bytes
+	huge := mustCompile(t, manyNSZone(70)) // NS RRset alone above 1232 bytes
 	nsQuery := func(opts ...qopt) []byte { return pack(t, newQuery(testOrigin, dns.TypeNS, opts...)) }
 	cases := []answerCase{
-		{"no EDNS: over 512 is truncated", mid, nsQuery(), false, want{aa: true, tc: true, question: true}},
+		{"no EDNS: glue dropped to fit 512", mid, nsQuery(), false, want{aa: true, an: 20, question: true}},
+		{"no EDNS: over 512 without glue is truncated", big, nsQuery(), false, want{aa: true, tc: true, question: true}},
 		{"no EDNS over TCP: full", mid, nsQuery(), true, want{aa: true, an: 20, ar: 20, question: true}},
 		{"EDNS 1232: fits", mid, nsQuery(withEDNS(1232)), false, want{aa: true, an: 20, ar: 21, opt: true, question: true}},
-		{"EDNS 512: truncated, OPT kept", mid, nsQuery(withEDNS(512)), false, want{aa: true, tc: true, ar: 1, opt: true, question: true}},
+		{"EDNS 512: glue dropped, OPT kept", mid, nsQuery(withEDNS(512)), false, want{aa: true, an: 20, ar: 1, opt: true, question: true}},
+		{"EDNS 512: truncated, OPT kept", big, nsQuery(withEDNS(512)), false, want{aa: true, tc: true, ar: 1, opt: true, question: true}},
+		{"EDNS 1232: glue dropped", big, nsQuery(withEDNS(1232)), false, want{aa: true, an: 40, ar: 1, opt: true, question: true}},
 		{"EDNS 4096: capped at our 1232", huge, nsQuery(withEDNS(4096)), false, want{aa: true, tc: true, ar: 1, opt: true, question: true}},
-		{"EDNS over TCP: full", huge, nsQuery(withEDNS(4096)), true, want{aa: true, an: 60, ar: 61, opt: true, question: true}},
+		{"EDNS over TCP: full", huge, nsQuery(withEDNS(4096)), true, want{aa: true, an: 70, ar: 71, opt: true, question: true}},
 	}
 	for i, c := range cases {
 		cases[i].want.answer, cases[i].want.additional = wantNS(t, c.snap, c.want.an)
+		if c.want.ar <= 1 { // no glue
+			cases[i].want.additional = nil
+		}
 	}
 	runAnswerCases(t, cases)
 	t.Run("sizes are what the cases assume", func(t *testing.T) {

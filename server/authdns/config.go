@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"time"
+
+	"github.com/mirrorsignal/mirrorsignal/server/rrl"
 )
 
 // Protocol sizes and durations. Defaults apply to zero Config fields.
@@ -34,7 +36,8 @@ const (
 	DefaultTCPWriteTimeout = 2 * time.Second
 
 	// DefaultMaxTCPConns caps concurrent TCP connections (NSD's tcp-count is
-	// 100). Beyond it, new connections wait in the kernel's accept queue.
+	// 100). At the cap a new connection closes the one idle the longest;
+	// when all are busy it waits (see conns.go).
 	DefaultMaxTCPConns = 256
 
 	// DefaultMaxTCPQueries is the per-connection query limit: 0 = unlimited,
@@ -79,6 +82,11 @@ type Config struct {
 	// Transfer says who may transfer the zone (TCP only); the zero value
 	// refuses everyone. Its Keys also sign answers to signed queries.
 	Transfer TransferConfig
+
+	// RRL rate-limits UDP responses per source prefix (ratelimit.go); TCP
+	// is never limited. nil, or a limiter with rate 0, limits nothing and
+	// costs nothing per query.
+	RRL *rrl.Limiter
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -90,6 +98,9 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.TCPWriteTimeout, DefaultTCPWriteTimeout)
 	setDefault(&c.MaxTCPConns, DefaultMaxTCPConns)
 	setDefault(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	if !c.RRL.Enabled() {
+		c.RRL = nil // the UDP path tests for nil only
+	}
 	return c
 }
 

@@ -5,7 +5,7 @@
 // NXDOMAIN versus NODATA, REFUSED outside the zone, FORMERR/NOTIMP, EDNS0,
 // truncation and TCP fallback, RFC 8482 ANY, DNSSEC proofs).
 //
-// The design is built for throughput (DESIGN §5). Compile turns a Zone into
+// The design is built for throughput. Compile turns a Zone into
 // an immutable Snapshot that holds every possible response already packed in
 // wire format. A query is parsed straight from its bytes (no dns.Msg), looked
 // up by lowercased name and type, and answered by copying the precomputed
@@ -14,7 +14,7 @@
 // reads the current Snapshot through an atomic.Pointer, so Swap never blocks
 // a query and a query never sees half a zone.
 //
-// Behaviour chosen where the RFCs leave room (DESIGN §3.3):
+// Behaviour chosen where the RFCs leave room:
 //   - Case: the question is echoed byte for byte; answer owners are
 //     compressed against it and so show the query's case too, as NSD does.
 //   - ANY: one RRset that exists at the name (RFC 8482 §4.2), over UDP and
@@ -35,9 +35,15 @@
 //     non-terminals) are NODATA, everything else below the apex that does
 //     not exist is NXDOMAIN; names outside the zone are REFUSED without AA.
 //   - UDP answers are capped at min(client EDNS size, MaxUDPSize), or 512
-//     without EDNS. An answer that does not fit is sent with TC set and
-//     only the question and OPT; the whole answer (with all glue, RFC
-//     9471) comes over TCP. The DO bit is echoed in our OPT (RFC 3225).
+//     without EDNS. An NS answer that does not fit drops its glue first
+//     (optional in an authoritative answer, which is no referral; NSD too
+//     omits glue that does not fit); an answer that still does not fit is
+//     sent with TC set and only the question and OPT, and the whole answer
+//     (with all glue) comes over TCP. The DO bit is echoed in our OPT (RFC
+//     3225).
+//   - Answers are compressed. Those that serve any name (NXDOMAIN and its
+//     proofs) are compressed within themselves and their pointers moved
+//     past the question per query (compress.go).
 //   - A panic while answering gives a bare SERVFAIL to that query only and
 //     is logged once per minute at most.
 //
@@ -87,12 +93,36 @@
 //
 // The transports are hand-written rather than miekg's dns.Server, whose
 // handler interface unpacks every query into a dns.Msg and which spawns one
-// goroutine per UDP packet: UDP is served by a fixed set of reader
-// goroutines, TCP by one goroutine per connection under a connection cap, an
-// idle timeout and an optional per-connection query limit.
+// goroutine per UDP packet. Resources are bounded:
+//   - UDP: a fixed set of UDPWorkers reader goroutines (2×GOMAXPROCS),
+//     each with one buffer in and one out; the kernel's socket buffer
+//     queues the rest and drops beyond it.
+//   - TCP: one goroutine per connection, at most MaxTCPConns. At the cap a
+//     new connection closes the one idle the longest (waiting for the
+//     length of its next query), so idle or slow-loris connections cannot
+//     keep resolvers out; only when every connection is busy in a message
+//     does the new one wait (conns.go). We chose eviction over reserving
+//     slots: a reserve is itself filled by the same attack.
+//   - Per connection: the wait for a query is bounded by TCPIdleTimeout,
+//     the rest of the message by TCPReadTimeout, every write by
+//     TCPWriteTimeout; one query is answered at a time (pipelined queries
+//     wait in a tcpBufSize read buffer and then in TCP flow control, so
+//     at most one query is in flight per connection), and MaxTCPQueries
+//     optionally caps the queries per connection.
+//
+// Response rate limiting (ratelimit.go, with server/rrl), UDP only, when
+// Config.RRL is set: every UDP message that gets an answer costs its
+// source prefix a token; over the limit the answer is dropped, or every
+// Slip-th one is "slipped": TC set, the question and OPT only, never
+// larger than the query, so a real resolver retries over TCP, which is
+// never limited. Limited signed queries and IXFR are dropped, not slipped
+// (a truncated answer would need a TSIG). A limited prefix is logged at
+// most once a minute. Without RRL the UDP path does no extra work; with
+// it, it allocates nothing.
 //
 // miekg/dns is used only here (to pack answers at compile time and in tests)
 // so that a later move to its v2 stays local. This package must not import
 // agent (nor any other server component but server/dnssec, for the key and
-// signature types and the NSEC chain); it imports signal for the record.
+// signature types and the NSEC chain, and server/rrl, the rate limiter); it
+// imports signal for the record.
 package authdns

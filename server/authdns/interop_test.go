@@ -147,6 +147,7 @@ func TestInteropDig(t *testing.T) {
 	testtool.Path(t, "dig")
 	ts := startServer(t, Config{}, mustCompile(t, testZone()))
 	many := startServer(t, Config{}, mustCompile(t, manyNSZone(20)))
+	big := startServer(t, Config{}, mustCompile(t, manyNSZone(40))) // NS RRset alone over 512
 	txt := rr(t, testSignal+` 300 IN TXT "`+testRecord+`"`)
 	mixed := "cUrReNt.MiRrOrS.example.test."
 	cases := []struct {
@@ -170,10 +171,13 @@ func TestInteropDig(t *testing.T) {
 		{ts, interopCase{name: "REFUSED class CH", args: []string{"version.bind", "CH", "TXT"}, status: "REFUSED", edns: 1232}},
 		{ts, interopCase{name: "ANY is minimal", args: []string{testSignal, "ANY"}, status: "NOERROR", aa: true,
 			counts: map[string]int{"ANSWER": 1}, answer: []string{txt}, edns: 1232}},
-		{ts, interopCase{name: "NOTIMP for NOTIFY", args: []string{"+opcode=notify", testOrigin, "SOA"}, status: "NOTIMP", edns: 1232}},
+		{ts, interopCase{name: "REFUSED for NOTIFY", args: []string{"+opcode=notify", testOrigin, "SOA"}, status: "REFUSED", edns: 1232}},
+		{ts, interopCase{name: "NOTIMP for UPDATE", args: []string{"+opcode=update", testOrigin, "SOA"}, status: "NOTIMP", edns: 1232}},
 		{ts, interopCase{name: "BADVERS", args: []string{"+edns=1", "+noednsnegotiation", testSignal, "TXT"}, status: "BADVERS", edns: 1232}},
-		{many, interopCase{name: "truncated then TCP", args: []string{"+noedns", testOrigin, "NS"}, status: "NOERROR", aa: true,
-			counts: map[string]int{"ANSWER": 20, "ADDITIONAL": 20}, retried: true}},
+		{many, interopCase{name: "glue dropped to fit 512", args: []string{"+noedns", testOrigin, "NS"}, status: "NOERROR", aa: true,
+			counts: map[string]int{"ANSWER": 20, "ADDITIONAL": 0}}},
+		{big, interopCase{name: "truncated then TCP", args: []string{"+noedns", testOrigin, "NS"}, status: "NOERROR", aa: true,
+			counts: map[string]int{"ANSWER": 40, "ADDITIONAL": 40}, retried: true}},
 		{many, interopCase{name: "EDNS 1232 fits", args: []string{testOrigin, "NS"}, status: "NOERROR", aa: true,
 			counts: map[string]int{"ANSWER": 20, "ADDITIONAL": 21}, edns: 1232}},
 	}
@@ -195,7 +199,7 @@ func TestInteropDig(t *testing.T) {
 func TestInteropKdig(t *testing.T) {
 	testtool.Path(t, "kdig")
 	ts := startServer(t, Config{}, mustCompile(t, testZone()))
-	many := startServer(t, Config{}, mustCompile(t, manyNSZone(20)))
+	many := startServer(t, Config{}, mustCompile(t, manyNSZone(40)))
 	txt := rr(t, testSignal+` 300 IN TXT "`+testRecord+`"`)
 	cases := []struct {
 		srv *testServer
@@ -213,7 +217,7 @@ func TestInteropKdig(t *testing.T) {
 		{ts, interopCase{name: "ANY is minimal", args: []string{testOrigin, "ANY"}, status: "NOERROR", aa: true,
 			counts: map[string]int{"ANSWER": 1}}},
 		{many, interopCase{name: "truncated then TCP", args: []string{testOrigin, "NS"}, status: "NOERROR", aa: true,
-			counts: map[string]int{"ANSWER": 20, "ADDITIONAL": 20}, retried: true}},
+			counts: map[string]int{"ANSWER": 40, "ADDITIONAL": 40}, retried: true}},
 	}
 	for _, c := range cases {
 		t.Run(c.c.name, func(t *testing.T) {

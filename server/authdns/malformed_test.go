@@ -31,7 +31,7 @@ func TestAnswerOpcodes(t *testing.T) {
 	cases := []answerCase{
 		{"IQUERY", s, pack(t, newQuery(testSignal, dns.TypeTXT, withOpcode(dns.OpcodeIQuery))), false, notimp},
 		{"STATUS", s, pack(t, newQuery(testSignal, dns.TypeTXT, withOpcode(dns.OpcodeStatus))), false, notimp},
-		{"NOTIFY", s, pack(t, newQuery(testOrigin, dns.TypeSOA, withOpcode(dns.OpcodeNotify))), false, notimp},
+		{"NOTIFY refused: we are the primary", s, pack(t, newQuery(testOrigin, dns.TypeSOA, withOpcode(dns.OpcodeNotify))), false, want{rcode: dns.RcodeRefused, question: true}},
 		{"UPDATE", s, pack(t, newQuery(testOrigin, dns.TypeSOA, withOpcode(dns.OpcodeUpdate))), false, notimp},
 		{"UPDATE with EDNS", s, pack(t, newQuery(testOrigin, dns.TypeSOA, withOpcode(dns.OpcodeUpdate), withEDNS(1232))), false, ednsNotimp},
 		{"opcode 15", s, pack(t, newQuery(testSignal, dns.TypeTXT, withOpcode(15))), false, notimp},

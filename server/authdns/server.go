@@ -23,6 +23,7 @@ type Server struct {
 	panics panicLog
 
 	refusals refusalLog // refused transfers and bad signatures
+	notifies notifyLog  // refused NOTIFYs
 
 	started atomic.Bool
 	ready   chan struct{} // closed once both sockets are bound
@@ -30,7 +31,7 @@ type Server struct {
 	tcpAddr net.Addr
 
 	closing atomic.Bool // set when shutdown starts
-	conns   connSet     // open TCP connections
+	conns   *connSet    // open TCP connections
 }
 
 // New returns a server for cfg (zero fields take defaults; Run reports an
@@ -40,6 +41,7 @@ func New(cfg Config, logger *slog.Logger) *Server {
 		cfg:   cfg.withDefaults(),
 		log:   logger.With("component", "dns"),
 		ready: make(chan struct{}),
+		conns: newConnSet(),
 	}
 	s.panics.log = s.log
 	if snap, err := notReady(); err == nil {
@@ -89,9 +91,6 @@ func (s *Server) Run(ctx context.Context) error {
 		return err
 	}
 	s.markReady(udp, tcp)
-	if tcp != nil {
-		tcp = s.limitConns(tcp) // closing the wrapper also wakes an Accept waiting for a slot
-	}
 
 	var wg sync.WaitGroup
 	failed := make(chan error, 1)

@@ -8,21 +8,17 @@ import (
 	"net"
 	"sync"
 	"time"
-
-	"golang.org/x/net/netutil"
 )
 
 // tcpBufSize is the read and write buffer of a TCP connection: enough for
-// a burst of pipelined queries and answers per system call.
+// a burst of pipelined queries and answers per system call. A message
+// buffer that grew beyond it (a large query or answer) is not kept.
 const tcpBufSize = 4096
 
-// limitConns caps the connections ln hands out at MaxTCPConns; a
-// connection beyond the cap waits in the kernel's accept queue.
-func (s *Server) limitConns(ln net.Listener) net.Listener {
-	return netutil.LimitListener(ln, s.cfg.MaxTCPConns)
-}
-
-// serveTCP accepts connections until ln is closed.
+// serveTCP accepts connections until ln is closed. At MaxTCPConns it makes
+// room by closing the connection idle the longest (see connSet.admit);
+// when every connection is busy, the new one waits for a slot and the
+// connections behind it wait in the kernel's accept queue.
 func (s *Server) serveTCP(ln net.Listener) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -39,15 +35,40 @@ func (s *Server) serveTCP(ln net.Listener) error {
 			}
 			return err
 		}
-		if !s.conns.add(c) {
+		tc := &tcpConn{Conn: c}
+		tc.idle() // until its first length prefix arrives
+		if !s.admit(tc) {
 			c.Close()
 			continue
 		}
 		wg.Go(func() {
-			defer s.conns.remove(c)
+			defer s.conns.remove(tc)
 			defer c.Close()
-			s.serveConn(c)
+			s.serveConn(tc)
 		})
+	}
+}
+
+// admit registers c, waiting while every connection is busy. It returns
+// false once shutdown has begun.
+func (s *Server) admit(c *tcpConn) bool {
+	for {
+		evicted, err := s.conns.admit(c, s.cfg.MaxTCPConns)
+		switch {
+		case err == nil:
+			if evicted != nil {
+				s.log.Debug("tcp connection cap reached: closed the connection idle longest", "closed", evicted.RemoteAddr())
+			}
+			return true
+		case errors.Is(err, net.ErrClosed):
+			return false
+		}
+		t := time.NewTimer(admitRetry)
+		select {
+		case <-s.conns.freed:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 }
 
@@ -61,49 +82,83 @@ func isTemporary(err error) bool {
 // the client closes, goes idle, or reaches MaxTCPQueries. Answers to
 // pipelined queries are flushed together. Zone transfers and signed
 // queries take the slow path (see transfer.go and tsig.go).
-func (s *Server) serveConn(c net.Conn) {
+//
+// One query is answered at a time: a connection holds at most one query
+// in hand, tcpBufSize of read-ahead and tcpBufSize of unsent answers; a
+// client that pipelines more waits on TCP flow control, and one that
+// does not read its answers is closed after TCPWriteTimeout.
+func (s *Server) serveConn(c *tcpConn) {
 	r := bufio.NewReaderSize(c, tcpBufSize)
-	w := bufio.NewWriterSize(c, tcpBufSize)
+	w := bufio.NewWriterSize(deadlineWriter{c, s.cfg.TCPWriteTimeout}, tcpBufSize)
 	var msg, buf []byte
 	for n := 0; s.cfg.MaxTCPQueries == 0 || n < s.cfg.MaxTCPQueries; n++ {
 		var err error
 		if msg, err = s.readMsg(c, r, msg); err != nil {
 			break
 		}
-		if slowPath(msg) {
-			// A transfer or a signed query: answered in order, after
-			// whatever is buffered.
-			if s.flush(c, w) != nil || s.serveSlow(c, w, msg) != nil {
-				return
-			}
-			continue
-		}
-		out := s.handle(append(buf[:0], 0, 0), msg, true)
-		if out == nil {
-			continue
-		}
-		buf = out
-		binary.BigEndian.PutUint16(out, uint16(len(out)-2))
-		if _, err := w.Write(out); err != nil {
+		if buf, err = s.answerTCP(c, w, msg, buf, r.Buffered() == 0); err != nil {
 			return
 		}
-		if r.Buffered() == 0 && s.flush(c, w) != nil {
-			return
-		}
+		buf, msg = keepSmall(buf), keepSmall(msg)
 	}
-	s.flush(c, w)
+	w.Flush()
+}
+
+// answerTCP writes the answer to msg to w, built in buf (returned for
+// reuse), and flushes when last: nothing more is buffered to read.
+func (s *Server) answerTCP(c *tcpConn, w *bufio.Writer, msg, buf []byte, last bool) ([]byte, error) {
+	if isNotify(msg) {
+		s.notifies.log(s.log, c.RemoteAddr().String())
+	}
+	if slowPath(msg) {
+		// A transfer or a signed query: answered in order, after
+		// whatever is buffered.
+		if err := w.Flush(); err != nil {
+			return buf, err
+		}
+		return buf, s.serveSlow(c, w, msg)
+	}
+	out := s.handle(append(buf[:0], 0, 0), msg, true)
+	if out == nil {
+		return buf, nil
+	}
+	binary.BigEndian.PutUint16(out, uint16(len(out)-2))
+	if _, err := w.Write(out); err != nil {
+		return out, err
+	}
+	if last {
+		return out, w.Flush()
+	}
+	return out, nil
+}
+
+// keepSmall returns b for reuse, or nil when it grew beyond tcpBufSize,
+// so that an idle connection holds little memory.
+func keepSmall(b []byte) []byte {
+	if cap(b) > tcpBufSize {
+		return nil
+	}
+	return b
 }
 
 // readMsg reads one length-prefixed message into buf. The wait for its
-// first byte is bounded by the idle timeout, the rest by the read timeout.
-func (s *Server) readMsg(c net.Conn, r *bufio.Reader, buf []byte) ([]byte, error) {
+// length is bounded by the idle timeout (and c may be evicted meanwhile),
+// the rest by the read timeout.
+func (s *Server) readMsg(c *tcpConn, r *bufio.Reader, buf []byte) ([]byte, error) {
+	var prefix [2]byte
 	if r.Buffered() < 2 {
 		if err := s.setReadDeadline(c, s.cfg.TCPIdleTimeout); err != nil {
 			return nil, err
 		}
-	}
-	var prefix [2]byte
-	if _, err := io.ReadFull(r, prefix[:]); err != nil {
+		c.idle()
+		_, err := io.ReadFull(r, prefix[:])
+		if !c.busy() {
+			return nil, errEvicted
+		}
+		if err != nil {
+			return nil, err
+		}
+	} else if _, err := io.ReadFull(r, prefix[:]); err != nil {
 		return nil, err
 	}
 	n := int(binary.BigEndian.Uint16(prefix[:]))
@@ -133,59 +188,17 @@ func (s *Server) setReadDeadline(c net.Conn, d time.Duration) error {
 	return nil
 }
 
-func (s *Server) flush(c net.Conn, w *bufio.Writer) error {
-	if w.Buffered() == 0 {
-		return nil
-	}
-	if err := c.SetWriteDeadline(time.Now().Add(s.cfg.TCPWriteTimeout)); err != nil {
-		return err
-	}
-	return w.Flush()
+// deadlineWriter bounds every write to c by d, so that each flush of the
+// bufio.Writer on top of it, explicit or because its buffer filled, fails
+// against a client that does not read.
+type deadlineWriter struct {
+	c net.Conn
+	d time.Duration
 }
 
-// connSet tracks open TCP connections for shutdown.
-type connSet struct {
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
-}
-
-// add registers c; it returns false once shutdown has begun.
-func (cs *connSet) add(c net.Conn) bool {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	if cs.closed {
-		return false
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	if err := w.c.SetWriteDeadline(time.Now().Add(w.d)); err != nil {
+		return 0, err
 	}
-	if cs.conns == nil {
-		cs.conns = map[net.Conn]struct{}{}
-	}
-	cs.conns[c] = struct{}{}
-	return true
-}
-
-func (cs *connSet) remove(c net.Conn) {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	delete(cs.conns, c)
-}
-
-// expireAll stops new connections and wakes every connection blocked in a
-// read, so it ends after the query in hand.
-func (cs *connSet) expireAll() {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	cs.closed = true
-	for c := range cs.conns {
-		c.SetReadDeadline(time.Now())
-	}
-}
-
-// closeAll closes every connection still open.
-func (cs *connSet) closeAll() {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	for c := range cs.conns {
-		c.Close()
-	}
+	return w.c.Write(p)
 }

@@ -221,6 +221,9 @@ func (s *Server) serveSlow(c net.Conn, w *bufio.Writer, raw []byte) (err error) 
 // (transfers refused), everything else on the precomputed one. The checks
 // cost nothing for a query without authority or additional records.
 func (s *Server) answerUDP(dst, msg []byte, from netip.Addr) (out []byte) {
+	if isNotify(msg) {
+		s.notifies.log(s.log, from.String())
+	}
 	if len(msg) < headerLen || isResponse(msg) || (tsigOffset(msg) < 0 && !isIXFR(msg)) {
 		return s.handle(dst, msg, false)
 	}

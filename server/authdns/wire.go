@@ -45,10 +45,13 @@ func (v variant) valid() bool { return v&variantDO == 0 || v&variantEDNS != 0 }
 // wire is one precomputed response, without its question: the query
 // supplies that, byte for byte, which preserves its case. The body may hold
 // compression pointers into the question name only when the wire answers
-// one name, whose length is then fixed.
+// one name, whose length is then fixed. A wire that answers any name
+// (NXDOMAIN) is compressed within its body only, and its pointers, listed
+// in ptrs, are moved by the length of the actual question when emitted.
 type wire struct {
 	hdr     [headerLen]byte // ID 0, RD and CD clear, QDCOUNT 1
 	body    []byte          // answer, authority and additional sections
+	ptrs    []uint16        // offsets in body of pointers to relocate
 	smaller []form          // tried in order when body does not fit
 	tcHdr   [headerLen]byte // hdr with TC set and only the OPT counted
 	tcBody  []byte          // the OPT alone, or nothing
@@ -60,20 +63,22 @@ type wire struct {
 type form struct {
 	hdr  [headerLen]byte
 	body []byte
+	ptrs []uint16
 }
 
 // fit returns the fullest form of w whose body fits in room bytes: the
-// whole response, then each smaller form, and the truncated one last.
-func (w *wire) fit(room int) (*[headerLen]byte, []byte) {
+// whole response, then each smaller form, and the truncated one last
+// (which holds no names).
+func (w *wire) fit(room int) (*[headerLen]byte, []byte, []uint16) {
 	if len(w.body) <= room {
-		return &w.hdr, w.body
+		return &w.hdr, w.body, w.ptrs
 	}
 	for i := range w.smaller {
 		if f := &w.smaller[i]; len(f.body) <= room {
-			return &f.hdr, f.body
+			return &f.hdr, f.body, f.ptrs
 		}
 	}
-	return &w.tcHdr, w.tcBody
+	return &w.tcHdr, w.tcBody, nil
 }
 
 // template describes a response to precompute.
@@ -101,18 +106,18 @@ func (t template) anyName() bool { return t.qname == "." }
 
 // pack precomputes t in variant v.
 func (t template) pack(v variant) (*wire, error) {
-	hdr, body, err := t.packForm(v)
+	f, err := t.packForm(v)
 	if err != nil {
 		return nil, err
 	}
-	w := &wire{hdr: hdr, body: body, opt: v&variantEDNS != 0}
+	w := &wire{hdr: f.hdr, body: f.body, ptrs: f.ptrs, opt: v&variantEDNS != 0}
 	w.tcHdr = truncatedHeader(w.hdr, w.opt)
 	if w.opt {
 		w.tcBody = w.body[len(w.body)-optLen:]
 	}
 	for _, s := range t.smaller(v) {
-		var f form
-		if f.hdr, f.body, err = s.packForm(v); err != nil {
+		f, err := s.packForm(v)
+		if err != nil {
 			return nil, err
 		}
 		w.smaller = append(w.smaller, f)
@@ -121,18 +126,17 @@ func (t template) pack(v variant) (*wire, error) {
 }
 
 // smaller returns the reduced versions of t to fall back to, in order,
-// before truncation. Only DO answers have them: RFC 4035 §3.1.1 lets the
-// RRSIGs of the additional section go when they do not fit (without TC),
-// and then we also drop the glue itself (optional in an authoritative NS
-// answer, which is no referral) rather than truncate an answer whose
-// answer and authority sections fit. Other answers keep the whole-or-TC
-// behaviour (doc.go).
+// before truncation: RFC 4035 §3.1.1 lets the RRSIGs of the additional
+// section go when they do not fit (without TC), and then we also drop the
+// glue itself (optional in an authoritative NS answer, which is no
+// referral, as NSD does) rather than truncate an answer whose answer and
+// authority sections fit.
 func (t template) smaller(v variant) []template {
-	if v&variantDO == 0 || len(t.extra)+len(t.signed.extra) == 0 {
+	if len(t.extra) == 0 && (v&variantDO == 0 || len(t.signed.extra) == 0) {
 		return nil
 	}
 	var out []template
-	if len(t.signed.extra) > 0 {
+	if v&variantDO != 0 && len(t.signed.extra) > 0 {
 		t.signed.extra = nil
 		out = append(out, t)
 	}
@@ -144,27 +148,36 @@ func (t template) smaller(v variant) []template {
 }
 
 // packForm packs t in variant v and splits off the question.
-func (t template) packForm(v variant) (hdr [headerLen]byte, body []byte, err error) {
-	m := t.msg(v)
-	b, err := m.Pack()
+func (t template) packForm(v variant) (form, error) {
+	var f form
+	b, err := t.msg(v, true).Pack()
+	if err == nil && t.anyName() && len(b) > maxPointer-maxNameLen {
+		b, err = t.msg(v, false).Pack() // pointers could not be moved past the question
+	}
 	if err != nil {
-		return hdr, nil, fmt.Errorf("pack %s %s: %w", t.qname, dns.TypeToString[t.qtype], err)
+		return f, fmt.Errorf("pack %s %s: %w", t.qname, dns.TypeToString[t.qtype], err)
 	}
 	if len(b) > maxMessageSize-maxNameLen {
-		return hdr, nil, fmt.Errorf("%w: the answer for %s %s is %d bytes, too large even for TCP",
+		return f, fmt.Errorf("%w: the answer for %s %s is %d bytes, too large even for TCP",
 			ErrZone, t.qname, dns.TypeToString[t.qtype], len(b))
 	}
 	qEnd, err := skipName(b, headerLen)
 	if err != nil {
-		return hdr, nil, fmt.Errorf("pack %s: %w", t.qname, err)
+		return f, fmt.Errorf("pack %s: %w", t.qname, err)
 	}
-	copy(hdr[:], b[:headerLen])
-	return hdr, b[qEnd+4:], nil
+	copy(f.hdr[:], b[:headerLen])
+	f.body = b[qEnd+4:]
+	if t.anyName() {
+		if f.ptrs, err = pointerOffsets(b, qEnd+4); err != nil {
+			return f, fmt.Errorf("pack %s %s: %w", t.qname, dns.TypeToString[t.qtype], err)
+		}
+	}
+	return f, nil
 }
 
 // msg builds the dns.Msg for t in variant v.
-func (t template) msg(v variant) *dns.Msg {
-	m := &dns.Msg{Compress: !t.anyName()}
+func (t template) msg(v variant, compress bool) *dns.Msg {
+	m := &dns.Msg{Compress: compress}
 	m.Response = true
 	m.Authoritative = t.aa
 	m.Rcode = t.rcode

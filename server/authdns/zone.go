@@ -14,7 +14,7 @@ import (
 // Zone defaults, applied by Compile to zero fields.
 const (
 	DefaultTTL       = 3600 // SOA, NS and glue
-	DefaultSignalTTL = 300  // the signal and _trees TXT records (DESIGN §3.1)
+	DefaultSignalTTL = 300  // the signal and _trees TXT records
 )
 
 // treesLabel prefixes the signal name to publish the tree layout.

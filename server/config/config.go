@@ -66,6 +66,23 @@ type DNS struct {
 	MaxUDPSize        int      `toml:"max_udp_size"`
 	TCPIdleTimeout    Duration `toml:"tcp_idle_timeout"`
 	MaxTCPConnections int      `toml:"max_tcp_connections"`
+	RRL               RRL      `toml:"rrl"`
+}
+
+// RRL configures response rate limiting of UDP answers, per source prefix,
+// as NSD and Knot do it; TCP is never limited.
+type RRL struct {
+	Enabled bool `toml:"enabled"`
+	// Rate is the answers per second each prefix gets (a burst of one
+	// second's worth); beyond it answers are dropped or slipped.
+	Rate int `toml:"rate"`
+	// Slip: every Slip-th limited answer goes out truncated, so a real
+	// client retries over TCP; 0 drops them all, 1 truncates them all.
+	Slip       int      `toml:"slip"`
+	IPv4Prefix int      `toml:"ipv4_prefix"`
+	IPv6Prefix int      `toml:"ipv6_prefix"`
+	Exempt     []string `toml:"exempt"`     // prefixes (or addresses) never limited
+	TableSize  int      `toml:"table_size"` // prefixes tracked at once
 }
 
 // HTTP configures the HTTP server (API, admin API, health).
@@ -135,7 +152,9 @@ type Log struct {
 	Format string `toml:"format"` // text or json
 }
 
-// Default returns the configuration for local use (DESIGN §3.8).
+// Default returns the configuration for local use: zone
+// mirrors.example.test., DNS on 127.0.0.1:5353, HTTP on 127.0.0.1:8080,
+// state in ./var.
 func Default() Config {
 	return Config{
 		StateDir: "./var",
@@ -157,6 +176,7 @@ func Default() Config {
 			MaxUDPSize:        1232,
 			TCPIdleTimeout:    dur(10 * time.Second),
 			MaxTCPConnections: 1024,
+			RRL:               DefaultRRL(),
 		},
 		HTTP: HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
 		Publish: Publish{TokenFile: "admin.token", MaxFuture: dur(5 * time.Minute), Mode: "serve",
@@ -164,6 +184,14 @@ func Default() Config {
 		DNSSEC: DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
 		Log:    Log{Level: "info", Format: "text"},
 	}
+}
+
+// DefaultRRL is rate limiting as NSD ships it (200 answers per second
+// per /24, slip 2), with Knot's /56 for IPv6 rather than NSD's /64 (a
+// site gets a /56 or /48, so /64 would let one site have 256 budgets).
+// The table is smaller than NSD's million buckets (about 64 bytes each).
+func DefaultRRL() RRL {
+	return RRL{Enabled: true, Rate: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 56, Exempt: []string{}, TableSize: 1 << 16}
 }
 
 // Error is a configuration error naming the file and the key.

@@ -2,6 +2,8 @@ package config
 
 import (
 	"errors"
+	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -54,6 +56,14 @@ func TestParseErrorsNameKey(t *testing.T) {
 		{"future", "[publish]\nmax_future = \"-1s\"\n", "publish.max_future"},
 		{"duplicate tree", "[[trees]]\nname = \"content\"\n", "trees"},
 		{"bad tree name", "[[trees]]\nname = \"Vault\"\n", "trees"},
+		{"rrl unknown key", "[dns.rrl]\nratelimit = 5\n", "dns.rrl.ratelimit"},
+		{"rrl rate", "[dns.rrl]\nrate = 0\n", "dns.rrl.rate"},
+		{"rrl slip", "[dns.rrl]\nslip = -1\n", "dns.rrl.slip"},
+		{"rrl ipv4 prefix", "[dns.rrl]\nipv4_prefix = 33\n", "dns.rrl.ipv4_prefix"},
+		{"rrl ipv6 prefix", "[dns.rrl]\nipv6_prefix = 0\n", "dns.rrl.ipv6_prefix"},
+		{"rrl table size", "[dns.rrl]\ntable_size = 1\n", "dns.rrl.table_size"},
+		{"rrl exempt", "[dns.rrl]\nexempt = [\"127.0.0.1/8\", \"10.0.0.300\"]\n", "dns.rrl.exempt[1]"},
+		{"rrl checked when off", "[dns.rrl]\nenabled = false\nrate = -5\n", "dns.rrl.rate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +76,27 @@ func TestParseErrorsNameKey(t *testing.T) {
 				t.Fatalf("err = %q (file %q key %q), want key %q", err, ce.File, ce.Key, tt.key)
 			}
 		})
+	}
+}
+
+func TestParseRRL(t *testing.T) {
+	cfg, err := Parse("signald.toml", []byte(minimal))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.DNS.RRL, DefaultRRL(); !reflect.DeepEqual(got, want) || !got.Enabled || got.Rate != 200 || got.Slip != 2 || got.IPv4Prefix != 24 || got.IPv6Prefix != 56 {
+		t.Errorf("default [dns.rrl] = %+v, want %+v (200/s per /24 and /56, slip 2)", got, want)
+	}
+	doc := "[dns.rrl]\nrate = 20\nexempt = [\"192.0.2.0/24\", \"2001:db8::1\"]\n" + minimal
+	if cfg, err = Parse("signald.toml", []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DNS.RRL.Rate != 20 || cfg.DNS.RRL.Slip != 2 || !cfg.DNS.RRL.Enabled {
+		t.Errorf("[dns.rrl] with rate only = %+v, want the other defaults kept", cfg.DNS.RRL)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("2001:db8::1/128")}
+	if got := cfg.RRLExempt(); !reflect.DeepEqual(got, want) {
+		t.Errorf("RRLExempt() = %v, want %v", got, want)
 	}
 }
 

@@ -119,6 +119,34 @@ func (c *Config) validateDNS() error {
 	if c.DNS.MaxTCPConnections < 1 || c.DNS.MaxTCPConnections > 1_000_000 {
 		return keyErr("dns.max_tcp_connections", "%d must be between 1 and 1000000", c.DNS.MaxTCPConnections)
 	}
+	return c.validateRRL()
+}
+
+// validateRRL checks [dns.rrl], also when it is disabled, so that turning
+// it on cannot reveal a typo.
+func (c *Config) validateRRL() error {
+	r := c.DNS.RRL
+	ranges := []struct {
+		key      string
+		v        int
+		min, max int
+	}{
+		{"dns.rrl.rate", r.Rate, 1, 1_000_000},
+		{"dns.rrl.slip", r.Slip, 0, 100},
+		{"dns.rrl.ipv4_prefix", r.IPv4Prefix, 1, 32},
+		{"dns.rrl.ipv6_prefix", r.IPv6Prefix, 1, 128},
+		{"dns.rrl.table_size", r.TableSize, 64, 1 << 24},
+	}
+	for _, f := range ranges {
+		if f.v < f.min || f.v > f.max {
+			return keyErr(f.key, "%d must be between %d and %d", f.v, f.min, f.max)
+		}
+	}
+	for i, p := range r.Exempt {
+		if _, err := parsePrefix(p); err != nil {
+			return keyErr(fmt.Sprintf("dns.rrl.exempt[%d]", i), "%q is not an address or prefix", p)
+		}
+	}
 	return nil
 }
 
@@ -304,6 +332,16 @@ func parsePrefix(s string) (netip.Prefix, error) {
 func (c *Config) AllowFrom() []netip.Prefix {
 	out := make([]netip.Prefix, 0, len(c.Transfer.AllowFrom))
 	for _, s := range c.Transfer.AllowFrom {
+		p, _ := parsePrefix(s)
+		out = append(out, p)
+	}
+	return out
+}
+
+// RRLExempt returns dns.rrl.exempt as prefixes (validated).
+func (c *Config) RRLExempt() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(c.DNS.RRL.Exempt))
+	for _, s := range c.DNS.RRL.Exempt {
 		p, _ := parsePrefix(s)
 		out = append(out, p)
 	}

@@ -26,7 +26,7 @@ type Mode struct {
 	Args []string // dnsperf arguments besides server, port, file and time
 }
 
-// Modes are the loads of DESIGN §5. UDP uses one client socket with 100
+// Modes are the benchmark loads. UDP uses one client socket with 100
 // queries outstanding (each server reads one socket). TCP is pipelined: 16
 // connections and 64 queries outstanding, 4 per connection, as a resolver
 // that reuses connections does. tcp-1 adds TCP without pipelining (64

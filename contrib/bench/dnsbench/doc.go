@@ -1,5 +1,5 @@
 // Package dnsbench measures signald's authoritative DNS against NSD and
-// Knot on one machine, in one run (DESIGN §5): signald serves its signed
+// Knot on one machine, in one run: signald serves its signed
 // zone, NSD and Knot transfer it (AXFR) as secondaries, and dnsperf loads
 // each server in turn with the same query file and duration. Servers are
 // pinned to one core and dnsperf to another; every server runs with one
