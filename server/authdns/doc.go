@@ -94,9 +94,20 @@
 // The transports are hand-written rather than miekg's dns.Server, whose
 // handler interface unpacks every query into a dns.Msg and which spawns one
 // goroutine per UDP packet. Resources are bounded:
-//   - UDP: a fixed set of UDPWorkers reader goroutines (2×GOMAXPROCS),
-//     each with one buffer in and one out; the kernel's socket buffer
-//     queues the rest and drops beyond it.
+//   - UDP: a fixed set of UDPWorkers reader goroutines (one per P), each
+//     with its own buffers for one batch; the kernel's socket buffer
+//     queues the rest and drops beyond it. On Linux a worker takes up to
+//     udpBatchSize queued datagrams with one recvmmsg and sends their
+//     answers with one sendmmsg (udp_linux.go); each datagram is answered
+//     on its own, with its own rate-limit decision and panic recovery, so
+//     one bad packet costs only itself. The calls are made through
+//     syscall.RawConn as raw system calls, which do not hand the P to
+//     another thread: on a non-blocking socket they cannot block, and
+//     with ordinary calls sysmon took the P from a worker busy in sendto
+//     and woke another thread, which together cost about a tenth of the
+//     CPU under load. A datagram longer than udpQueryMax (4 KiB) is cut
+//     by the kernel and gets a bare FORMERR. Elsewhere a worker reads
+//     and answers one datagram at a time (udp_other.go).
 //   - TCP: one goroutine per connection, at most MaxTCPConns. At the cap a
 //     new connection closes the one idle the longest (waiting for the
 //     length of its next query), so idle or slow-loris connections cannot

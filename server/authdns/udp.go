@@ -1,47 +1,41 @@
 package authdns
 
 import (
-	"errors"
 	"net"
+	"net/netip"
 	"sync"
 )
 
-// startUDP starts the fixed set of goroutines that read conn. Several
-// readers on one socket spread load over the cores without a goroutine per
-// packet (which is what miekg's dns.Server does, unbounded). UDP work is
-// bounded by construction: UDPWorkers queries in hand, each worker owning
-// one 64 KiB buffer in and one out; what arrives faster waits in the
-// kernel's socket buffer and is dropped by the kernel when that is full.
+// startUDP starts the fixed set of goroutines that read conn: UDPWorkers,
+// one per P by default. UDP work is bounded by construction: each worker
+// owns its buffers and holds at most one batch of udpBatchSize queries;
+// what arrives faster waits in the kernel's socket buffer and is dropped
+// by the kernel when that is full. On Linux a worker reads and answers a
+// batch per system call pair (udp_linux.go); elsewhere one packet at a
+// time (udp_other.go).
 func (s *Server) startUDP(wg *sync.WaitGroup, conn *net.UDPConn) {
 	for range s.cfg.UDPWorkers {
 		wg.Go(func() { s.udpWorker(conn) })
 	}
 }
 
-// udpWorker answers packets from conn until it is closed.
-func (s *Server) udpWorker(conn *net.UDPConn) {
-	in := make([]byte, maxMessageSize)
-	out := make([]byte, 0, maxMessageSize)
-	for {
-		n, from, err := conn.ReadFromUDPAddrPort(in)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			s.log.Debug("udp read", "err", err)
-			continue
+// answerDatagram returns the answer to one datagram appended to dst, or
+// nil to send nothing. cut says that the datagram was longer than the
+// buffer and msg holds only its start: that gets a bare FORMERR. A panic
+// anywhere on the way costs this datagram a bare SERVFAIL and leaves the
+// others of its batch alone.
+func (s *Server) answerDatagram(dst, msg []byte, from netip.Addr, cut bool) (out []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.panics.record(r)
+			out = bare(dst, msg, rcodeServFail)
 		}
-		var resp []byte
-		if s.cfg.RRL == nil {
-			resp = s.answerUDP(out[:0], in[:n], from.Addr())
-		} else {
-			resp = s.answerLimited(out[:0], in[:n], from.Addr())
-		}
-		if resp == nil {
-			continue
-		}
-		if _, err := conn.WriteToUDPAddrPort(resp, from); err != nil && !errors.Is(err, net.ErrClosed) {
-			s.log.Debug("udp write", "to", from, "err", err)
-		}
+	}()
+	switch {
+	case cut:
+		return formErr(dst, msg)
+	case s.cfg.RRL != nil:
+		return s.answerLimited(dst, msg, from)
 	}
+	return s.answerUDP(dst, msg, from)
 }
