@@ -31,9 +31,10 @@ type Signald struct {
 	dns       *authdns.Server
 	api       *httpapi.API
 	publisher *publish.Publisher
-	pusher    *rfc2136.Pusher  // nil unless publish.mode = "rfc2136"
-	notifier  *notify.Notifier // nil without [[notify]] targets
-	serving   atomic.Bool      // DNS is listening: NOTIFY may go out
+	pusher    *rfc2136.Pusher   // nil unless publish.mode = "rfc2136"
+	notifier  *notify.Notifier  // nil without [[notify]] targets
+	serving   atomic.Bool       // DNS is listening: NOTIFY may go out
+	secrets   map[string]string // [[tsig]] secrets by key name, read once
 	metrics   *metrics
 	current   atomic.Pointer[httpapi.Signal]
 
@@ -61,6 +62,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now func() ti
 }
 
 func (s *Signald) wire(ctx context.Context) error {
+	secrets, err := s.cfg.TSIGSecrets()
+	if err != nil {
+		return err
+	}
+	s.secrets = secrets
 	if s.cfg.DNSSEC.Enabled {
 		keys, err := s.loadKeys()
 		if err != nil {
@@ -103,21 +109,13 @@ func (s *Signald) wirePublishing() error {
 	if s.cfg.Publish.Mode != "rfc2136" {
 		return nil
 	}
-	secrets, err := s.cfg.TSIGSecrets()
-	if err != nil {
-		return err
-	}
 	r := s.cfg.Publish.RFC2136
-	t := rfc2136.Target{Server: r.Server, Zone: r.Zone, KeyName: r.TSIGKey, Secret: secrets[r.TSIGKey], Timeout: r.Timeout.Duration}
+	t := rfc2136.Target{Server: r.Server, Zone: r.Zone, KeyName: r.TSIGKey, Secret: s.secrets[r.TSIGKey], Timeout: r.Timeout.Duration}
 	s.pusher = rfc2136.NewPusher(t, s.cfg.Zone.SignalName, secs(s.cfg.Zone.SignalTTL.Duration), s.log)
 	return nil
 }
 
 func (s *Signald) dnsConfig() (authdns.Config, error) {
-	secrets, err := s.cfg.TSIGSecrets()
-	if err != nil {
-		return authdns.Config{}, err
-	}
 	c := authdns.Config{
 		UDPAddr: s.cfg.DNS.Listen, TCPAddr: s.cfg.DNS.Listen,
 		MaxUDPSize:     s.cfg.DNS.MaxUDPSize,
@@ -136,11 +134,11 @@ func (s *Signald) dnsConfig() (authdns.Config, error) {
 	// the key each [[notify]] secondary was given (it signs its SOA checks
 	// and transfers with it).
 	for _, name := range s.cfg.Transfer.Keys {
-		c.Transfer.Keys[name] = secrets[name]
+		c.Transfer.Keys[name] = s.secrets[name]
 	}
 	for _, sec := range s.cfg.Notify {
 		if sec.TSIGKey != "" {
-			c.Transfer.Keys[sec.TSIGKey] = secrets[sec.TSIGKey]
+			c.Transfer.Keys[sec.TSIGKey] = s.secrets[sec.TSIGKey]
 		}
 	}
 	return c, c.Validate()
@@ -151,15 +149,11 @@ func (s *Signald) wireNotify() error {
 	if len(s.cfg.Notify) == 0 {
 		return nil
 	}
-	secrets, err := s.cfg.TSIGSecrets()
-	if err != nil {
-		return err
-	}
 	nc := notify.Config{Zone: s.cfg.Zone.Origin}
 	for _, sec := range s.cfg.Notify {
 		t := notify.Target{Addr: sec.Address}
 		if sec.TSIGKey != "" {
-			t.Key = &notify.Key{Name: sec.TSIGKey, Secret: secrets[sec.TSIGKey]}
+			t.Key = &notify.Key{Name: sec.TSIGKey, Secret: s.secrets[sec.TSIGKey]}
 		}
 		nc.Targets = append(nc.Targets, t)
 	}
