@@ -29,10 +29,18 @@ func parseCPUList(s string) ([]int, error) {
 	return cpus, nil
 }
 
-// busyTicks sums, over cpus, the time /proc/stat content shows them busy
-// (every column but idle and iowait), in USER_HZ ticks.
-func busyTicks(stat string, cpus []int) (int64, error) {
-	var total int64
+// /proc/stat's per-CPU columns, from the first after the name.
+const (
+	colIdle   = 3
+	colIOWait = 4
+	colSteal  = 7
+	nCols     = 8 // user nice system idle iowait irq softirq steal; guest time is already in user
+)
+
+// statTicks sums, over cpus, each of /proc/stat content's first nCols
+// columns, in USER_HZ ticks.
+func statTicks(stat string, cpus []int) ([nCols]int64, error) {
+	var total [nCols]int64
 	found := 0
 	for line := range strings.SplitSeq(stat, "\n") {
 		f := strings.Fields(line)
@@ -44,32 +52,53 @@ func busyTicks(stat string, cpus []int) (int64, error) {
 			continue
 		}
 		found++
-		// user nice system idle iowait irq softirq steal guest guest_nice;
-		// guest time is already counted in user.
-		for i, v := range f[1:min(len(f), 9)] {
-			if i == 3 || i == 4 {
-				continue
-			}
+		for i, v := range f[1:min(len(f), nCols+1)] {
 			t, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				return 0, fmt.Errorf("/proc/stat %s: %w", f[0], err)
+				return total, fmt.Errorf("/proc/stat %s: %w", f[0], err)
 			}
-			total += t
+			total[i] += t
 		}
 	}
 	if found != len(cpus) {
-		return 0, fmt.Errorf("/proc/stat: found %d of CPUs %v", found, cpus)
+		return total, fmt.Errorf("/proc/stat: found %d of CPUs %v", found, cpus)
 	}
 	return total, nil
 }
 
+// busyTicks is the time cpus were busy (every column but idle and
+// iowait; steal included), in ticks.
+func busyTicks(stat string, cpus []int) (int64, error) {
+	cols, err := statTicks(stat, cpus)
+	var busy int64
+	for i, t := range cols {
+		if i != colIdle && i != colIOWait {
+			busy += t
+		}
+	}
+	return busy, err
+}
+
 // cpuBusy is how long cpus have been busy since boot; 0 if unknown.
 func cpuBusy(cpus []int) time.Duration {
+	return procStatTime(cpus, busyTicks)
+}
+
+// cpuSteal is how long the hypervisor has kept cpus from running while
+// they had work (steal) since boot; 0 if unknown.
+func cpuSteal(cpus []int) time.Duration {
+	return procStatTime(cpus, func(stat string, cpus []int) (int64, error) {
+		cols, err := statTicks(stat, cpus)
+		return cols[colSteal], err
+	})
+}
+
+func procStatTime(cpus []int, ticks func(string, []int) (int64, error)) time.Duration {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0
 	}
-	t, err := busyTicks(string(b), cpus)
+	t, err := ticks(string(b), cpus)
 	if err != nil {
 		return 0
 	}

@@ -59,3 +59,10 @@ func TestParseProcStat(t *testing.T) {
 		t.Error("short line parsed")
 	}
 }
+
+func TestStatTicksSteal(t *testing.T) {
+	cols, err := statTicks(procStat, []int{0, 1})
+	if err != nil || cols[colSteal] != 38+43 || cols[colIdle] != 141842+126736 {
+		t.Errorf("got %v, %v; want steal 81, idle 268578", cols, err)
+	}
+}

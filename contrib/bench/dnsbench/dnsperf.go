@@ -78,6 +78,9 @@ type Stats struct {
 	// server or dnsperf (other programs, interrupts), in % of one core:
 	// more than a few % means the run was disturbed.
 	OtherCPU float64 `json:"other_cpu_pct"`
+	// StealCPU is the time the hypervisor kept the pinned cores from
+	// running while they had work, in % of one core (part of OtherCPU).
+	StealCPU float64 `json:"steal_cpu_pct"`
 	// QPSPerCore is qps per core-second of server CPU: what the server
 	// would do with a core of its own when dnsperf, not the server, was
 	// the bottleneck (server CPU below 100 %).

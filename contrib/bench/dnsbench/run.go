@@ -24,7 +24,8 @@ var ServerNames = []string{"signald", "nsd", "knot"}
 // Options say what to measure and how.
 type Options struct {
 	Signald   string        // path of the built signald
-	Duration  time.Duration // per mode and server
+	Duration  time.Duration // per mode, server and round
+	Rounds    int           // measurements of each server in each mode
 	Warmup    time.Duration // unmeasured load before each measurement
 	ServerCPU string        // taskset CPU list for the servers
 	ClientCPU string        // and for dnsperf
@@ -40,6 +41,9 @@ func (o *Options) Validate() error {
 	var errs []error
 	if o.Duration < time.Second {
 		errs = append(errs, fmt.Errorf("duration: %s is under 1s", o.Duration))
+	}
+	if o.Rounds < 1 {
+		errs = append(errs, fmt.Errorf("rounds: %d is under 1", o.Rounds))
 	}
 	if o.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup: %s is negative", o.Warmup))
@@ -77,9 +81,14 @@ func findMode(name string) (Mode, bool) {
 	return Modes[i], true
 }
 
-// Run starts the servers, measures each mode against each server in turn
-// (mode by mode, so that a slow drift of the machine hits all servers
-// alike), stops everything and returns the report. Progress goes to log.
+// Run starts the servers, measures each mode against each server in turn,
+// stops everything and returns the report. Progress goes to log.
+//
+// Runs on one machine drift by ±15 % from one minute to the next (a shared
+// VM), more than the differences being measured. So each mode is measured
+// in Rounds rounds, each server once per round, the order rotated from
+// round to round; a server is compared with NSD within a round, where both
+// met the same machine seconds apart, and the summary takes medians.
 func Run(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -116,18 +125,20 @@ func Run(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 	for _, name := range o.Modes {
 		m, _ := findMode(name)
 		r.Modes = append(r.Modes, ModeInfo{Name: m.Name, Desc: m.Desc, DNSPerf: strings.Join(m.Args, " ")})
-		for _, s := range servers {
-			st, err := measure(ctx, o, dir, queries, m, s)
-			if err != nil {
-				return nil, fmt.Errorf("%s against %s: %w", m.Name, s.Name, err)
+		for round := range o.Rounds {
+			for _, s := range rotate(servers, round) {
+				st, err := measure(ctx, o, dir, queries, m, s)
+				if err != nil {
+					return nil, fmt.Errorf("%s against %s: %w", m.Name, s.Name, err)
+				}
+				fmt.Fprintf(log, "dnsbench: %-7s round %d %-8s %7.0f qps  p99 %6.3f ms  lost %d  CPU %% server %3.0f  dnsperf %3.0f  other %3.0f  steal %3.0f\n",
+					m.Name, round+1, s.Name, st.QPS, st.P99Ms, st.Lost, st.ServerCPU, st.DNSPerfCPU, st.OtherCPU, st.StealCPU)
+				r.Results = append(r.Results, Result{Mode: m.Name, Server: s.Name, Round: round + 1, Stats: st})
 			}
-			fmt.Fprintf(log, "dnsbench: %-7s %-8s %7.0f qps  p99 %6.3f ms  lost %d  CPU %% server %3.0f  dnsperf %3.0f  other %3.0f\n",
-				m.Name, s.Name, st.QPS, st.P99Ms, st.Lost, st.ServerCPU, st.DNSPerfCPU, st.OtherCPU)
-			r.Results = append(r.Results, Result{Mode: m.Name, Server: s.Name, Stats: st})
 		}
 	}
 	r.Machine.LoadEnd = readTrimmed("/proc/loadavg")
-	r.computeRatios()
+	r.summarise()
 	return r, nil
 }
 
@@ -174,6 +185,16 @@ func startServers(ctx context.Context, o Options, dir string, log io.Writer) ([]
 	return all, nil
 }
 
+// rotate is servers starting at the round-th, wrapping around: in n
+// rounds every server goes first once.
+func rotate(servers []*server, round int) []*server {
+	if len(servers) == 0 {
+		return nil
+	}
+	k := round % len(servers)
+	return append(slices.Clone(servers[k:]), servers[:k]...)
+}
+
 func stopAll(servers []*server) {
 	for i := len(servers) - 1; i >= 0; i-- {
 		servers[i].proc.Stop()
@@ -211,7 +232,7 @@ func measure(ctx context.Context, o Options, dir, queries string, m Mode, s *ser
 			return Stats{}, fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	before, busyBefore := s.proc.cpuTime(), cpuBusy(o.pinned)
+	before, busyBefore, stealBefore := s.proc.cpuTime(), cpuBusy(o.pinned), cpuSteal(o.pinned)
 	st, err := dnsperf(ctx, o, dir, m.Name+"-"+s.Name, dnsperfArgs(m, s.Addr, queries, o.Duration.Seconds(), true), o.Duration)
 	if err != nil {
 		return Stats{}, err
@@ -219,6 +240,7 @@ func measure(ctx context.Context, o Options, dir, queries string, m Mode, s *ser
 	st.ServerCPU = percentOf(s.proc.cpuTime()-before, st.RunTime)
 	if busyBefore > 0 {
 		st.OtherCPU = max(0, percentOf(cpuBusy(o.pinned)-busyBefore, st.RunTime)-st.ServerCPU-st.DNSPerfCPU)
+		st.StealCPU = percentOf(cpuSteal(o.pinned)-stealBefore, st.RunTime)
 	}
 	if st.ServerCPU > 0 {
 		st.QPSPerCore = st.QPS / (st.ServerCPU / 100)

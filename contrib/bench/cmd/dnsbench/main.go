@@ -51,7 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	o := dnsbench.Options{Command: "dnsbench " + strings.Join(args, " ")}
 	fs.StringVar(&o.Signald, "signald", "bin/signald", "the built signald to measure")
-	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "load per mode and server")
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "load per mode, server and round")
+	fs.IntVar(&o.Rounds, "rounds", 5, "rounds: each server is measured once per round in each mode")
 	fs.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured load before each measurement")
 	fs.StringVar(&o.ServerCPU, "server-cpu", "0", "taskset CPU list for the servers")
 	fs.StringVar(&o.ClientCPU, "client-cpu", "1", "taskset CPU list for dnsperf")
