@@ -7,7 +7,7 @@ BINARIES  := signald signalctl mirror-agent
 CONFIG    ?= contrib/examples/signald.toml
 FUZZTIME  ?= 1m
 SHORT_FUZZTIME ?= 5s
-BENCHTIME ?= 5s
+BENCHTIME ?= 3s
 BENCHROUNDS ?= 5
 BENCHOUT  ?= contrib/bench/results/latest.json
 STATICCHECK_VERSION := v0.8.2
@@ -49,7 +49,7 @@ fuzz-short: ## run every fuzz target briefly (SHORT_FUZZTIME each, default 5s)
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIME=10m)
 	@bash .ci/fuzz-all $(FUZZTIME)
 
-bench: build ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf, medians of BENCHROUNDS=5 rounds of BENCHTIME=5s per mode and server (BENCHOUT=file.json)
+bench: build ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf, medians of BENCHROUNDS=5 rounds of BENCHTIME=3s per mode and server (throughput, then latency at a fixed rate) (BENCHOUT=file.json)
 	$(GO) build -o bin/dnsbench ./contrib/bench/cmd/dnsbench
 	./bin/dnsbench -signald bin/signald -duration $(BENCHTIME) -rounds $(BENCHROUNDS) -out $(BENCHOUT)
 

@@ -40,13 +40,14 @@ var Modes = []Mode{
 }
 
 // dnsperfArgs is dnsperf's command line for one run against addr for
-// seconds, with each query's latency printed when verbose (-v).
-func dnsperfArgs(m Mode, addr, queryFile string, seconds float64, verbose bool) []string {
+// seconds: as fast as the server answers when rate is 0, else at rate
+// queries per second (-Q) with each query's latency printed (-v).
+func dnsperfArgs(m Mode, addr, queryFile string, seconds float64, rate int) []string {
 	host, port := splitHostPort(addr)
 	args := []string{"-s", host, "-p", port, "-d", queryFile,
 		"-l", strconv.FormatFloat(seconds, 'f', -1, 64), "-t", dnsperfTimeout}
-	if verbose {
-		args = append(args, "-v")
+	if rate > 0 {
+		args = append(args, "-v", "-Q", strconv.Itoa(rate))
 	}
 	return append(args, m.Args...)
 }
@@ -60,15 +61,18 @@ type Stats struct {
 	RunTime   float64 `json:"run_time_s"`
 	QPS       float64 `json:"qps"`
 	RespBytes float64 `json:"response_bytes_avg"`
-	// Latencies in milliseconds: average and maximum from dnsperf's
-	// summary, percentiles from its per-query lines.
+	// Latencies in milliseconds, measured in a separate run at a fixed
+	// load (LatencyQPS achieved, LatencyLost timed out): average and
+	// maximum from dnsperf's summary, percentiles from its per-query lines.
 	AvgMs float64 `json:"latency_avg_ms"`
 	P50Ms float64 `json:"latency_p50_ms"`
 	P99Ms float64 `json:"latency_p99_ms"`
 	MaxMs float64 `json:"latency_max_ms"`
 	// Samples is the number of per-query latencies the percentiles come
 	// from (queries answered; timeouts are in Lost).
-	Samples int `json:"latency_samples"`
+	Samples     int     `json:"latency_samples"`
+	LatencyQPS  float64 `json:"latency_run_qps"`
+	LatencyLost int64   `json:"latency_run_lost"`
 	// CPU used during the run, in % of one core: by the server's
 	// processes (all its threads and forks) and by dnsperf. A server
 	// below 100 % was not the bottleneck; dnsperf near 100 % was.

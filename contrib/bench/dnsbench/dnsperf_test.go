@@ -102,13 +102,13 @@ func TestPercentileMs(t *testing.T) {
 
 func TestDNSPerfArgs(t *testing.T) {
 	m, _ := findMode("udp-do")
-	got := strings.Join(dnsperfArgs(m, "127.0.0.1:5353", "q.txt", 10, true), " ")
-	want := "-s 127.0.0.1 -p 5353 -d q.txt -l 10 -t 2 -v -m udp -D -c 1 -q 100"
+	got := strings.Join(dnsperfArgs(m, "127.0.0.1:5353", "q.txt", 10, 20000), " ")
+	want := "-s 127.0.0.1 -p 5353 -d q.txt -l 10 -t 2 -v -Q 20000 -m udp -D -c 1 -q 100"
 	if got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
+		t.Errorf("latency run:\ngot  %s\nwant %s", got, want)
 	}
-	got = strings.Join(dnsperfArgs(m, "127.0.0.1:5353", "q.txt", 0.5, false), " ")
-	if strings.Contains(got, "-v") || !strings.Contains(got, "-l 0.5 ") {
-		t.Errorf("warm-up args %q: want no -v and -l 0.5", got)
+	got = strings.Join(dnsperfArgs(m, "127.0.0.1:5353", "q.txt", 0.5, 0), " ")
+	if want := "-s 127.0.0.1 -p 5353 -d q.txt -l 0.5 -t 2 -m udp -D -c 1 -q 100"; got != want {
+		t.Errorf("throughput run:\ngot  %s\nwant %s", got, want)
 	}
 }

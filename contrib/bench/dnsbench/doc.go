@@ -5,9 +5,11 @@
 // pinned to one core and dnsperf to another; every server runs with one
 // worker and without response rate limiting.
 //
-// Latency percentiles come from dnsperf's verbose mode (-v), which prints
-// each query's latency; dnsperf writes them to a file and they are read
-// after the run, so that this process takes no CPU during a measurement.
+// Each measurement is two dnsperf runs: one as fast as the server answers,
+// for qps and CPU, and one at a fixed rate for latency. Latency
+// percentiles come from dnsperf's verbose mode (-v), which prints each
+// query's latency; dnsperf writes them to a file and they are read after
+// the run, so that this process takes no CPU during a measurement.
 //
 // The package drives programs (signald, nsd, knotd, dnsperf, taskset) and
 // is used by contrib/bench/cmd/dnsbench; it imports miekg/dns only to check

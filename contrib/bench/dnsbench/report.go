@@ -16,19 +16,21 @@ const baseline = "nsd"
 
 // Report is one run: what was measured, where and how.
 type Report struct {
-	Date      time.Time    `json:"date"`
-	Command   string       `json:"command"`
-	Query     string       `json:"query"`
-	DurationS float64      `json:"duration_s"` // per mode, server and round
-	WarmupS   float64      `json:"warmup_s"`
-	Rounds    int          `json:"rounds"`
-	ServerCPU string       `json:"server_cpu"`
-	ClientCPU string       `json:"dnsperf_cpu"`
-	Machine   Machine      `json:"machine"`
-	Servers   []ServerInfo `json:"servers"`
-	Modes     []ModeInfo   `json:"modes"`
-	Results   []Result     `json:"results"` // every measurement
-	Summary   []Summary    `json:"summary"` // per mode and server, over the rounds
+	Date      time.Time `json:"date"`
+	Command   string    `json:"command"`
+	Query     string    `json:"query"`
+	DurationS float64   `json:"duration_s"` // per mode, server and round
+	WarmupS   float64   `json:"warmup_s"`
+	Rounds    int       `json:"rounds"`
+	// LatencyRate is the fixed load of the latency runs, in qps.
+	LatencyRate int          `json:"latency_run_rate_qps"`
+	ServerCPU   string       `json:"server_cpu"`
+	ClientCPU   string       `json:"dnsperf_cpu"`
+	Machine     Machine      `json:"machine"`
+	Servers     []ServerInfo `json:"servers"`
+	Modes       []ModeInfo   `json:"modes"`
+	Results     []Result     `json:"results"` // every measurement
+	Summary     []Summary    `json:"summary"` // per mode and server, over the rounds
 }
 
 // ServerInfo is how one server ran.
@@ -69,7 +71,7 @@ type Summary struct {
 	QPSMax     float64 `json:"qps_max"`
 	P50Ms      float64 `json:"latency_p50_ms"`
 	P99Ms      float64 `json:"latency_p99_ms"`
-	Lost       int64   `json:"queries_lost"` // over all rounds
+	Lost       int64   `json:"queries_lost"` // over all rounds, both runs
 	RespBytes  float64 `json:"response_bytes_avg"`
 	ServerCPU  float64 `json:"server_cpu_pct"`
 	QPSPerCore float64 `json:"qps_per_server_core"`
@@ -134,7 +136,7 @@ func (r *Report) summarise() {
 		s := Summary{Mode: g.mode, Server: g.server, Rounds: len(rs)}
 		for i, res := range rs {
 			qps[i] = res.QPS
-			s.Lost += res.Lost
+			s.Lost += res.Lost + res.LatencyLost
 			if res.QPSvsNSD != 0 {
 				ratios = append(ratios, res.QPSvsNSD)
 				if res.QPSvsNSD >= 1 {
@@ -214,11 +216,12 @@ func (r *Report) WriteSetup(w io.Writer) error {
 	m := r.Machine
 	fmt.Fprintf(&b, "- machine: %d × %s, Linux %s; load average %s at start, %s at end\n",
 		m.CPUs, m.CPUModel, m.Kernel, m.LoadStart, m.LoadEnd)
-	fmt.Fprintf(&b, "- servers pinned to CPU %s, dnsperf (%s) to CPU %s; %d rounds, in each %gs per mode and server after a %gs warm-up, servers in rotated order\n",
+	fmt.Fprintf(&b, "- servers pinned to CPU %s, dnsperf (%s) to CPU %s; %d rounds; in each, per mode and server, a %[6]gs warm-up, %[5]gs throughput and %[5]gs latency run, servers in rotated order\n",
 		r.ServerCPU, m.DNSPerf, r.ClientCPU, r.Rounds, r.DurationS, r.WarmupS)
 	b.WriteString("- figures are medians over the rounds; ×NSD is the median of the ratios within each round (both servers measured seconds apart), " +
 		"its range the lowest and highest round; rounds ≥ NSD counts the rounds where the server's qps was at least NSD's\n")
-	fmt.Fprintf(&b, "- query: `%s`; latency percentiles from dnsperf -v per-query latencies\n", r.Query)
+	fmt.Fprintf(&b, "- query: `%s`; qps and CPU from a run as fast as the server answers, without per-query output; "+
+		"latency percentiles from a second run at a fixed %d qps (dnsperf -Q, the same load for every server) with dnsperf -v per-query latencies\n", r.Query, r.LatencyRate)
 	b.WriteString("- server CPU % = CPU time of all the server's processes and threads ÷ run time; qps/core = qps ÷ (server CPU % / 100), " +
 		"the throughput per core-second the server spent, comparable when dnsperf (one core) rather than the server was the bottleneck; " +
 		"other CPU % = busy time of the pinned cores not spent by the server or dnsperf (other programs, interrupts, steal): high values mean a disturbed run; " +

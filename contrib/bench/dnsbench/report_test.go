@@ -17,7 +17,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 func testReport() *Report {
 	r := &Report{
 		Date: time.Date(2026, 11, 23, 16, 0, 0, 0, time.UTC), Command: "dnsbench -duration 10s -rounds 3",
-		Query: Query, DurationS: 10, WarmupS: 1, Rounds: 3, ServerCPU: "0", ClientCPU: "1",
+		Query: Query, DurationS: 10, WarmupS: 1, Rounds: 3, LatencyRate: 20000, ServerCPU: "0", ClientCPU: "1",
 		Machine: Machine{CPUs: 2, CPUModel: "AMD EPYC", Kernel: "6.1.0", LoadStart: "0.10 0.20 0.30 1/90 1",
 			LoadEnd: "1.00 0.50 0.40 1/90 2", DNSPerf: "Version 2.10.0"},
 		Servers: []ServerInfo{{"signald", "signald built with go1.26.8", "GOMAXPROCS=1"}, {"nsd", "NSD version 4.6.1", "server-count 1"}},

@@ -23,15 +23,19 @@ var ServerNames = []string{"signald", "nsd", "knot"}
 
 // Options say what to measure and how.
 type Options struct {
-	Signald   string        // path of the built signald
-	Duration  time.Duration // per mode, server and round
-	Rounds    int           // measurements of each server in each mode
-	Warmup    time.Duration // unmeasured load before each measurement
-	ServerCPU string        // taskset CPU list for the servers
-	ClientCPU string        // and for dnsperf
-	Servers   []string      // subset of ServerNames; signald always runs, as the primary
-	Modes     []string      // subset of the names in Modes
-	Command   string        // the command line, for the report
+	Signald  string        // path of the built signald
+	Duration time.Duration // per mode, server and round
+	Rounds   int           // measurements of each server in each mode
+	// LatencyRate is the fixed load, in queries per second, of the run
+	// that measures latency; the same for every server and below every
+	// server's ceiling, so latencies compare at equal load.
+	LatencyRate int
+	Warmup      time.Duration // unmeasured load before each measurement
+	ServerCPU   string        // taskset CPU list for the servers
+	ClientCPU   string        // and for dnsperf
+	Servers     []string      // subset of ServerNames; signald always runs, as the primary
+	Modes       []string      // subset of the names in Modes
+	Command     string        // the command line, for the report
 
 	pinned []int // ServerCPU and ClientCPU, parsed by Validate
 }
@@ -44,6 +48,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Rounds < 1 {
 		errs = append(errs, fmt.Errorf("rounds: %d is under 1", o.Rounds))
+	}
+	if o.LatencyRate < 1 {
+		errs = append(errs, fmt.Errorf("latency-qps: %d is under 1", o.LatencyRate))
 	}
 	if o.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup: %s is negative", o.Warmup))
@@ -99,7 +106,7 @@ func Run(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 	}
 	defer os.RemoveAll(dir)
 	r := &Report{Date: time.Now().UTC(), Command: o.Command, Query: Query,
-		DurationS: o.Duration.Seconds(), WarmupS: o.Warmup.Seconds(),
+		DurationS: o.Duration.Seconds(), WarmupS: o.Warmup.Seconds(), Rounds: o.Rounds, LatencyRate: o.LatencyRate,
 		ServerCPU: o.ServerCPU, ClientCPU: o.ClientCPU, Machine: describeMachine()}
 	started, err := startServers(ctx, o, dir, log)
 	defer stopAll(started)
@@ -224,16 +231,20 @@ func sameAnswers(ctx context.Context, servers []*server) error {
 	return nil
 }
 
-// measure runs a warm-up, then the measured dnsperf run, and checks that
-// the server survived.
+// measure runs a warm-up, the throughput run (as fast as the server
+// answers: qps and CPU) and the latency run (LatencyRate queries per
+// second, each query's latency printed: percentiles), and checks that the
+// server survived. The throughput run prints nothing per query: dnsperf
+// would spend a write system call on each, a third of its own system
+// calls, and it is the bottleneck.
 func measure(ctx context.Context, o Options, dir, queries string, m Mode, s *server) (Stats, error) {
 	if o.Warmup > 0 {
-		if _, err := dnsperf(ctx, o, dir, "warmup", dnsperfArgs(m, s.Addr, queries, o.Warmup.Seconds(), false), o.Warmup); err != nil {
+		if _, err := dnsperf(ctx, o, dir, "warmup", dnsperfArgs(m, s.Addr, queries, o.Warmup.Seconds(), 0), o.Warmup); err != nil {
 			return Stats{}, fmt.Errorf("warm-up: %w", err)
 		}
 	}
 	before, busyBefore, stealBefore := s.proc.cpuTime(), cpuBusy(o.pinned), cpuSteal(o.pinned)
-	st, err := dnsperf(ctx, o, dir, m.Name+"-"+s.Name, dnsperfArgs(m, s.Addr, queries, o.Duration.Seconds(), true), o.Duration)
+	st, err := dnsperf(ctx, o, dir, m.Name+"-"+s.Name, dnsperfArgs(m, s.Addr, queries, o.Duration.Seconds(), 0), o.Duration)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -245,11 +256,17 @@ func measure(ctx context.Context, o Options, dir, queries string, m Mode, s *ser
 	if st.ServerCPU > 0 {
 		st.QPSPerCore = st.QPS / (st.ServerCPU / 100)
 	}
-	if s.proc.exited() {
-		return Stats{}, fmt.Errorf("%s %w during the run: %v\n%s", s.Name, errExited, s.proc.err, s.proc.tail())
-	}
 	if st.Completed == 0 {
 		return Stats{}, errors.New("no query answered")
+	}
+	lat, err := dnsperf(ctx, o, dir, m.Name+"-"+s.Name+"-latency", dnsperfArgs(m, s.Addr, queries, o.Duration.Seconds(), o.LatencyRate), o.Duration)
+	if err != nil {
+		return Stats{}, fmt.Errorf("latency run: %w", err)
+	}
+	st.AvgMs, st.MaxMs, st.P50Ms, st.P99Ms, st.Samples = lat.AvgMs, lat.MaxMs, lat.P50Ms, lat.P99Ms, lat.Samples
+	st.LatencyQPS, st.LatencyLost = lat.QPS, lat.Lost
+	if s.proc.exited() {
+		return Stats{}, fmt.Errorf("%s %w during the run: %v\n%s", s.Name, errExited, s.proc.err, s.proc.tail())
 	}
 	return st, nil
 }

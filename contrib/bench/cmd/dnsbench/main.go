@@ -51,8 +51,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	o := dnsbench.Options{Command: "dnsbench " + strings.Join(args, " ")}
 	fs.StringVar(&o.Signald, "signald", "bin/signald", "the built signald to measure")
-	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "load per mode, server and round")
+	fs.DurationVar(&o.Duration, "duration", 3*time.Second, "load per mode, server and round, of the throughput and of the latency run")
 	fs.IntVar(&o.Rounds, "rounds", 5, "rounds: each server is measured once per round in each mode")
+	fs.IntVar(&o.LatencyRate, "latency-qps", 20000, "fixed load of the latency runs, in queries per second")
 	fs.DurationVar(&o.Warmup, "warmup", time.Second, "unmeasured load before each measurement")
 	fs.StringVar(&o.ServerCPU, "server-cpu", "0", "taskset CPU list for the servers")
 	fs.StringVar(&o.ClientCPU, "client-cpu", "1", "taskset CPU list for dnsperf")
