@@ -78,7 +78,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("cannot record the publish, nothing changed (state dir full or unwritable?): %w", err)
+		return Result{}, fmt.Errorf("cannot record the publish, nothing changed (is the state dir full or read-only?): %w", err)
 	}
 	st.Stamps[req.Tree] = stamp
 	st.Serial = ev.Serial

@@ -160,7 +160,7 @@ func (s *Store) BumpSerial(ctx context.Context, now time.Time) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := commit(tx); err != nil {
+	if err := s.commit(tx); err != nil {
 		return 0, err
 	}
 	if _, err := os.Stat(s.markerPath()); errors.Is(err, fs.ErrNotExist) {
@@ -200,7 +200,7 @@ func (s *Store) Publish(ctx context.Context, tree string, stamp int64, force boo
 	if ev.ID, err = res.LastInsertId(); err != nil {
 		return ev, fmt.Errorf("publish: record event: %w", err)
 	}
-	return ev, commit(tx)
+	return ev, s.commit(tx)
 }
 
 // Events returns up to limit events, newest first.
@@ -253,9 +253,9 @@ func bump(ctx context.Context, tx *sql.Tx, now time.Time) (uint32, error) {
 	return next, nil
 }
 
-func commit(tx *sql.Tx) error {
+func (s *Store) commit(tx *sql.Tx) error {
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit to %s: %w", s.path, err)
 	}
 	return nil
 }
