@@ -292,10 +292,17 @@ func (s *Signald) notifyWhenServing(ctx context.Context) error {
 	return nil
 }
 
-// resignLoop re-signs whenever a signature is due for refresh.
+// resignLoop re-signs whenever a signature is due for refresh. After a
+// failure (the state dir cannot take the new serial) it tries again after
+// resignRetry, so a lasting fault logs a line a minute, not a second.
 func (s *Signald) resignLoop(ctx context.Context) error {
+	var retry time.Duration
 	for {
-		t := time.NewTimer(max(s.nextResign(s.now()).Sub(s.now()), time.Second))
+		wait := max(s.nextResign(s.now()).Sub(s.now()), time.Second)
+		if retry > 0 {
+			wait = retry
+		}
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -303,9 +310,22 @@ func (s *Signald) resignLoop(ctx context.Context) error {
 		case <-t.C:
 		}
 		if err := s.maybeResign(ctx); err != nil {
-			s.log.Error("re-sign failed; serving the last good zone", "component", "dnssec", "err", err)
+			retry = resignRetry(retry)
+			s.log.Error("re-sign failed; serving the last good zone", "component", "dnssec", "err", err, "retry_in", retry.String())
+			continue
 		}
+		retry = 0
 	}
+}
+
+// resignRetry is the wait before the next try after a failed re-sign
+// that waited prev before it (0 for the first failure): 1 s, doubling, at
+// most resignRetryMax.
+func resignRetry(prev time.Duration) time.Duration {
+	if prev <= 0 {
+		return time.Second
+	}
+	return min(2*prev, resignRetryMax)
 }
 
 // maybeResign re-signs when a signature is due, or is not valid at the

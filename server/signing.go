@@ -13,6 +13,9 @@ import (
 // noticed within this time.
 const resignCheck = 1 * time.Minute
 
+// resignRetryMax is the longest wait between tries of a failing re-sign.
+const resignRetryMax = time.Minute
+
 // zoneSigner holds the keys and the signatures last served.
 type zoneSigner struct {
 	signer dnssec.Signer
