@@ -80,14 +80,13 @@ type Config struct {
 	TCPAddr string // e.g. "127.0.0.1:5353"; "" disables TCP
 
 	MaxUDPSize int // UDP payload cap and size advertised in OPT; 512..65535
-	// UDPWorkers is the number of goroutines reading the UDP socket,
-	// default GOMAXPROCS: one per P. A worker never gives up its P
-	// between reading a batch and sending the answers (udp_linux.go), so
-	// a second one per P only waits: with GOMAXPROCS=1, two workers
-	// measured the same CPU per query as one. All workers share one
-	// socket; SO_REUSEPORT with a socket per worker could spread the
-	// kernel's side over cores, but cannot help on one core, which is
-	// all the benchmark gives the server, and was not measured on more.
+	// UDPWorkers is the number of goroutines answering UDP, default
+	// GOMAXPROCS: one per P. A worker never gives up its P between
+	// reading a batch and sending the answers (udp_linux.go), so a second
+	// one per P only waits: with GOMAXPROCS=1, two workers measured the
+	// same CPU per query as one. On Linux each worker has a socket of its
+	// own, all bound to UDPAddr with SO_REUSEPORT (see udpSocketCount);
+	// elsewhere they share one.
 	UDPWorkers int
 
 	TCPIdleTimeout  time.Duration

@@ -96,7 +96,10 @@
 // goroutine per UDP packet. Resources are bounded:
 //   - UDP: a fixed set of UDPWorkers reader goroutines (one per P), each
 //     with its own buffers for one batch; the kernel's socket buffer
-//     queues the rest and drops beyond it. On Linux a worker takes up to
+//     queues the rest and drops beyond it. On Linux each worker has its
+//     own socket, all bound to the address with SO_REUSEPORT, so that
+//     workers on several cores do not take turns at one socket (see
+//     udpSocketCount); a worker takes up to
 //     udpBatchSize queued datagrams with one recvmmsg and sends their
 //     answers with one sendmmsg (udp_linux.go); each datagram is answered
 //     on its own, with its own rate-limit decision and panic recovery, so

@@ -94,9 +94,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	var wg sync.WaitGroup
 	failed := make(chan error, 1)
-	if udp != nil {
-		s.startUDP(&wg, udp)
-	}
+	s.startUDP(&wg, udp)
 	if tcp != nil {
 		wg.Go(func() {
 			if err := s.serveTCP(tcp); err != nil {
@@ -114,14 +112,15 @@ func (s *Server) Run(ctx context.Context) error {
 // listen binds the configured sockets. When both addresses are the same
 // with port 0, UDP and TCP get the same (random) port, as DNS clients that
 // retry a truncated answer over TCP expect.
-func (s *Server) listen(ctx context.Context) (*net.UDPConn, net.Listener, error) {
+func (s *Server) listen(ctx context.Context) (udpSockets, net.Listener, error) {
+	n := udpSocketCount(s.cfg.UDPWorkers)
 	if s.cfg.UDPAddr != "" && s.cfg.UDPAddr == s.cfg.TCPAddr && strings.HasSuffix(s.cfg.UDPAddr, ":0") {
-		return listenSamePort(ctx, s.cfg.UDPAddr)
+		return listenSamePort(ctx, s.cfg.UDPAddr, n)
 	}
-	var udp *net.UDPConn
+	var udp udpSockets
 	if s.cfg.UDPAddr != "" {
 		var err error
-		if udp, err = listenUDP(ctx, s.cfg.UDPAddr); err != nil {
+		if udp, err = listenUDP(ctx, s.cfg.UDPAddr, n); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -130,25 +129,24 @@ func (s *Server) listen(ctx context.Context) (*net.UDPConn, net.Listener, error)
 	}
 	ln, err := listenTCP(ctx, s.cfg.TCPAddr)
 	if err != nil {
-		if udp != nil {
-			udp.Close()
-		}
+		udp.Close()
 		return nil, nil, err
 	}
 	return udp, ln, nil
 }
 
-// listenSamePort binds TCP on a random port of addr's host, then UDP on the
-// same port, retrying with another port when that UDP port is taken.
-func listenSamePort(ctx context.Context, addr string) (*net.UDPConn, net.Listener, error) {
+// listenSamePort binds TCP on a random port of addr's host, then n UDP
+// sockets on the same port, retrying with another port when that UDP port
+// is taken.
+func listenSamePort(ctx context.Context, addr string, n int) (udpSockets, net.Listener, error) {
 	var err error
 	for range samePortAttempts {
 		var ln net.Listener
 		if ln, err = listenTCP(ctx, addr); err != nil {
 			return nil, nil, err
 		}
-		var udp *net.UDPConn
-		if udp, err = listenUDP(ctx, ln.Addr().String()); err == nil {
+		var udp udpSockets
+		if udp, err = listenUDP(ctx, ln.Addr().String(), n); err == nil {
 			return udp, ln, nil
 		}
 		ln.Close()
@@ -156,13 +154,35 @@ func listenSamePort(ctx context.Context, addr string) (*net.UDPConn, net.Listene
 	return nil, nil, err
 }
 
-func listenUDP(ctx context.Context, addr string) (*net.UDPConn, error) {
+// udpSockets are the UDP sockets bound to the one address: one, or on
+// Linux one per worker, all with SO_REUSEPORT (udp_linux.go).
+type udpSockets []*net.UDPConn
+
+// listenUDP binds n UDP sockets to addr; n > 1 sets SO_REUSEPORT on each,
+// and when addr's port is 0 the others take the port the first got.
+func listenUDP(ctx context.Context, addr string, n int) (udpSockets, error) {
 	var lc net.ListenConfig
-	pc, err := lc.ListenPacket(ctx, "udp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("dns listen udp: %w", err)
+	if n > 1 {
+		lc.Control = reusePort
 	}
-	return pc.(*net.UDPConn), nil
+	var socks udpSockets
+	for range n {
+		pc, err := lc.ListenPacket(ctx, "udp", addr)
+		if err != nil {
+			socks.Close()
+			return nil, fmt.Errorf("dns listen udp: %w", err)
+		}
+		socks = append(socks, pc.(*net.UDPConn))
+		addr = pc.LocalAddr().String()
+	}
+	return socks, nil
+}
+
+// Close closes every socket.
+func (u udpSockets) Close() {
+	for _, c := range u {
+		c.Close()
+	}
 }
 
 func listenTCP(ctx context.Context, addr string) (net.Listener, error) {
@@ -174,9 +194,9 @@ func listenTCP(ctx context.Context, addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-func (s *Server) markReady(udp *net.UDPConn, tcp net.Listener) {
-	if udp != nil {
-		s.udpAddr = udp.LocalAddr()
+func (s *Server) markReady(udp udpSockets, tcp net.Listener) {
+	if len(udp) > 0 {
+		s.udpAddr = udp[0].LocalAddr()
 	}
 	if tcp != nil {
 		s.tcpAddr = tcp.Addr()
@@ -187,11 +207,9 @@ func (s *Server) markReady(udp *net.UDPConn, tcp net.Listener) {
 
 // shutdown closes the sockets, lets TCP connections finish the query in
 // hand, and force-closes whatever is left after ShutdownTimeout.
-func (s *Server) shutdown(wg *sync.WaitGroup, udp *net.UDPConn, tcp net.Listener) error {
+func (s *Server) shutdown(wg *sync.WaitGroup, udp udpSockets, tcp net.Listener) error {
 	s.closing.Store(true)
-	if udp != nil {
-		udp.Close()
-	}
+	udp.Close()
 	if tcp != nil {
 		tcp.Close()
 	}

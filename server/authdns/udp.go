@@ -1,20 +1,24 @@
 package authdns
 
 import (
-	"net"
 	"net/netip"
 	"sync"
 )
 
-// startUDP starts the fixed set of goroutines that read conn: UDPWorkers,
-// one per P by default. UDP work is bounded by construction: each worker
-// owns its buffers and holds at most one batch of udpBatchSize queries;
-// what arrives faster waits in the kernel's socket buffer and is dropped
-// by the kernel when that is full. On Linux a worker reads and answers a
-// batch per system call pair (udp_linux.go); elsewhere one packet at a
-// time (udp_other.go).
-func (s *Server) startUDP(wg *sync.WaitGroup, conn *net.UDPConn) {
-	for range s.cfg.UDPWorkers {
+// startUDP starts the fixed set of goroutines that read the sockets:
+// UDPWorkers, one per P by default, spread evenly over the sockets. UDP
+// work is bounded by construction: each worker owns its buffers and holds
+// at most one batch of udpBatchSize queries; what arrives faster waits in
+// the kernel's socket buffer and is dropped by the kernel when that is
+// full. On Linux a worker has a socket of its own and reads and answers a
+// batch per system call pair (udp_linux.go); elsewhere the workers share
+// one socket and answer one packet at a time (udp_other.go).
+func (s *Server) startUDP(wg *sync.WaitGroup, socks udpSockets) {
+	if len(socks) == 0 {
+		return
+	}
+	for i := range s.cfg.UDPWorkers {
+		conn := socks[i%len(socks)]
 		wg.Go(func() { s.udpWorker(conn) })
 	}
 }

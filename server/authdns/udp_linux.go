@@ -16,6 +16,30 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// udpSocketCount is how many UDP sockets serve workers workers: one each.
+// The runtime lets one goroutine at a time read a socket, and one write it
+// (RawConn.Read holds the socket's read lock while it waits for data), so
+// workers sharing a socket would take turns for the system calls, which
+// are most of the cost of an answer; with a socket each, bound with
+// SO_REUSEPORT, the kernel spreads clients over the sockets by address
+// and port, and the workers run side by side on as many cores.
+func udpSocketCount(workers int) int { return max(workers, 1) }
+
+// reusePort sets SO_REUSEPORT on a socket before it is bound. Only
+// sockets of the same user can join the group.
+func reusePort(_, _ string, c syscall.RawConn) error {
+	var serr error
+	if err := c.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return fmt.Errorf("SO_REUSEPORT: %w", serr)
+	}
+	return nil
+}
+
 // udpWorker answers conn a batch at a time until it is closed: one
 // recvmmsg takes what is queued, up to udpBatchSize datagrams; each is
 // answered on its own (answerDatagram); one sendmmsg sends the answers.

@@ -5,7 +5,14 @@ package authdns
 import (
 	"errors"
 	"net"
+	"syscall"
 )
+
+// udpSocketCount: elsewhere all workers share one socket.
+func udpSocketCount(int) int { return 1 }
+
+// reusePort is never needed with one socket.
+func reusePort(_, _ string, _ syscall.RawConn) error { return nil }
 
 // udpWorker answers packets from conn one at a time until it is closed.
 func (s *Server) udpWorker(conn *net.UDPConn) {
