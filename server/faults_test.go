@@ -295,6 +295,9 @@ func TestStateDirReadOnly(t *testing.T) {
 		} else {
 			t.Logf("read-only re-sign: %v", err)
 		}
+		if n := counterValue(t, s.metrics, "mirrorsignal_dnssec_resign_failures_total"); n != 1 {
+			t.Errorf("re-sign failures counted: %v, want 1", n)
+		}
 
 		if got := servedTXT(t, cfg.DNS.Listen); got != acked {
 			t.Fatalf("the read-only state dir changed the served signal: %s -> %s", acked, got)

@@ -20,6 +20,7 @@ type metrics struct {
 	serial    prometheus.Gauge
 	publishes prometheus.Counter
 	sigExpiry prometheus.Gauge
+	resignErr prometheus.Counter
 
 	mu     sync.Mutex
 	sigExp time.Time
@@ -41,8 +42,12 @@ func newMetrics() *metrics {
 			Name: "mirrorsignal_dnssec_signature_expiry_timestamp_seconds",
 			Help: "Expiry of the earliest-expiring RRSIG served (Unix seconds; 0 when unsigned). Alert on time() - this.",
 		}),
+		resignErr: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mirrorsignal_dnssec_resign_failures_total",
+			Help: "Re-signs that failed since start (the state dir could not take the new serial); the zone served keeps its signatures until they expire.",
+		}),
 	}
-	m.reg.MustRegister(m.stamp, m.serial, m.publishes, m.sigExpiry,
+	m.reg.MustRegister(m.stamp, m.serial, m.publishes, m.sigExpiry, m.resignErr,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -24,23 +24,29 @@ func TestRRLMetrics(t *testing.T) {
 		want := map[string]float64{
 			"mirrorsignal_dns_rrl_limited_total": 4, "mirrorsignal_dns_rrl_slipped_total": 2, "mirrorsignal_dns_rrl_dropped_total": 2,
 		}
-		families, err := m.reg.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]float64{}
-		for _, f := range families {
-			if _, ok := want[f.GetName()]; ok {
-				got[f.GetName()] = f.GetMetric()[0].GetCounter().GetValue()
-			}
-		}
 		for name, v := range want {
 			if !enabled {
 				v = 0
 			}
-			if g, ok := got[name]; !ok || g != v {
-				t.Errorf("enabled=%v: %s = %v (present %v), want %v", enabled, name, g, ok, v)
+			if g := counterValue(t, m, name); g != v {
+				t.Errorf("enabled=%v: %s = %v, want %v", enabled, name, g, v)
 			}
 		}
 	}
+}
+
+// counterValue is the value of the counter name in m's registry.
+func counterValue(t *testing.T, m *metrics, name string) float64 {
+	t.Helper()
+	families, err := m.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

@@ -225,22 +225,31 @@ func (s *Signald) commit(state store.State) {
 }
 
 // resign bumps the serial and rebuilds the zone, so signatures due for
-// refresh are re-made and secondaries transfer them.
+// refresh are re-made and secondaries transfer them. A failure is counted
+// in mirrorsignal_dnssec_resign_failures_total.
 func (s *Signald) resign(ctx context.Context) error {
-	if _, err := s.store.BumpSerial(ctx, s.now()); err != nil {
-		return err
-	}
-	state, err := s.store.State(ctx)
+	serial, err := s.bumpAndApply(ctx)
 	if err != nil {
-		return err
-	}
-	if err := s.apply(state); err != nil {
+		s.metrics.resignErr.Inc()
 		return err
 	}
 	exp := s.metrics.expiry()
-	s.log.Info("zone re-signed", "component", "dnssec", "serial", state.Serial,
+	s.log.Info("zone re-signed", "component", "dnssec", "serial", serial,
 		"earliest_expiry", exp.UTC().Format(time.RFC3339), "expires_in_s", int64(exp.Sub(s.now()).Seconds()))
 	return nil
+}
+
+// bumpAndApply bumps the stored serial and serves the zone of the stored
+// state, returning its serial.
+func (s *Signald) bumpAndApply(ctx context.Context) (uint32, error) {
+	if _, err := s.store.BumpSerial(ctx, s.now()); err != nil {
+		return 0, err
+	}
+	state, err := s.store.State(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return state.Serial, s.apply(state)
 }
 
 // Signal returns what is served now.
