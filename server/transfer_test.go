@@ -89,17 +89,9 @@ tsig_key = %q
 
 func waitSerial(t *testing.T, secs []*dnsharness.Process, want uint32) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
 	for _, sec := range secs {
-		for {
-			got, _ := dnsharness.Serial(sec.Addr, origin)
-			if got == want {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s serves serial %d, want %d\n%s", sec.Name, got, want, sec.Output())
-			}
-			time.Sleep(20 * time.Millisecond)
+		if err := dnsharness.WaitSerial(sec.Addr, origin, want, 15*time.Second); err != nil {
+			t.Fatalf("%s: %v\n%s", sec.Name, err, sec.Output())
 		}
 	}
 }

@@ -149,16 +149,8 @@ func followNotify(t *testing.T, p *primary, name, addr string, output func() str
 
 func waitSerial(t *testing.T, name, addr string, want uint32, output func() string) {
 	t.Helper()
-	deadline := time.Now().Add(pollLimit)
-	for {
-		got, err := dnsharness.Serial(addr, zoneName)
-		if err == nil && got == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s serves serial %d (%v) after %s, want %d\n%s", name, got, err, pollLimit, want, output())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := dnsharness.WaitSerial(addr, zoneName, want, pollLimit); err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, output())
 	}
 }
 

@@ -128,16 +128,8 @@ func startTestNotifier(t *testing.T, addr string) *notify.Notifier {
 // waitSerial polls p until it serves serial, at most secondaryPoll.
 func waitSerial(t *testing.T, p *dnsharness.Process, serial uint32) {
 	t.Helper()
-	deadline := time.Now().Add(secondaryPoll)
-	for {
-		got, err := dnsharness.Serial(p.Addr, testOrigin)
-		if err == nil && got == serial {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s serves serial %d (%v) after %s, want %d\n%s", p.Name, got, err, secondaryPoll, serial, p.Output())
-		}
-		time.Sleep(100 * time.Millisecond)
+	if err := dnsharness.WaitSerial(p.Addr, testOrigin, serial, secondaryPoll); err != nil {
+		t.Fatalf("%s: %v\n%s", p.Name, err, p.Output())
 	}
 }
 

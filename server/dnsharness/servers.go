@@ -243,16 +243,51 @@ func readyCheck(addr, zone string, o Options) func() error {
 	}
 }
 
+// settled is how many answers in a row a check must see. While NSD
+// reloads after a transfer, the old server process (without the new data)
+// and the new one read the same socket for a moment, so a single good
+// answer does not mean the next query sees the same data.
+const settled = 3
+
+// soaReady is ready once addr has answered zone's SOA with AA settled
+// times in a row.
 func soaReady(addr, zone string) func() error {
+	streak := 0
 	return func() error {
 		m, err := Exchange(addr, zone, dns.TypeSOA, false)
+		if err == nil && (m.Rcode != dns.RcodeSuccess || !m.Authoritative) {
+			err = fmt.Errorf("SOA: %s aa=%v", dns.RcodeToString[m.Rcode], m.Authoritative)
+		}
 		if err != nil {
+			streak = 0
 			return err
 		}
-		if m.Rcode != dns.RcodeSuccess || !m.Authoritative {
-			return fmt.Errorf("SOA: %s aa=%v", dns.RcodeToString[m.Rcode], m.Authoritative)
+		if streak++; streak < settled {
+			return fmt.Errorf("SOA answered %d times in a row, waiting for %d", streak, settled)
 		}
 		return nil
+	}
+}
+
+// WaitSerial polls addr until it serves want as zone's SOA serial in
+// settled answers in a row, or returns an error naming the last serial
+// seen once timeout has passed.
+func WaitSerial(addr, zone string, want uint32, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	streak := 0
+	for {
+		got, err := Serial(addr, zone)
+		if err == nil && got == want {
+			if streak++; streak >= settled {
+				return nil
+			}
+		} else {
+			streak = 0
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("serial %d (%v) after %s, want %d", got, err, timeout, want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
