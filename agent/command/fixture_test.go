@@ -1,14 +1,12 @@
 package command
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/agent/schedule"
 	"github.com/mirrorsignal/mirrorsignal/agent/state"
 	"github.com/mirrorsignal/mirrorsignal/signal"
+	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
 
 const zone = "mirrors.example.test."
@@ -195,7 +194,7 @@ func (w *world) run(args ...string) result {
 }
 
 func runWith(ctx context.Context, clock schedule.Clock, args ...string) result {
-	var stdout, stderr syncBuffer
+	var stdout, stderr testtool.Buffer
 	err := Run(ctx, args, Env{Stdout: &stdout, Stderr: &stderr, Clock: clock, Rand: newTestRand()})
 	return result{code: exitcode.Code(err), err: err, stdout: stdout.String(), stderr: stderr.String()}
 }
@@ -211,24 +210,6 @@ func (w *world) configWithJitter(path, jitter string) string {
 	out := path + ".jitter.toml"
 	w.write(out, strings.Replace(string(b), `jitter = "0s"`, fmt.Sprintf("jitter = %q", jitter), 1))
 	return out
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // modules returns the source modules of the logged rsync runs.

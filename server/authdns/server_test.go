@@ -1,7 +1,6 @@
 package authdns
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -9,37 +8,19 @@ import (
 	"maps"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
 	"github.com/mirrorsignal/mirrorsignal/signal"
+	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
-
-// logBuffer collects log output from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 type testServer struct {
 	*Server
 	udp, tcp string
-	logs     *logBuffer
+	logs     *testtool.Buffer
 }
 
 // startServer runs a server on loopback ports serving snap (nil: none
@@ -47,7 +28,7 @@ type testServer struct {
 func startServer(t *testing.T, cfg Config, snap *Snapshot) *testServer {
 	t.Helper()
 	cfg.UDPAddr, cfg.TCPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	logs := &logBuffer{}
+	logs := &testtool.Buffer{}
 	s := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	s.Swap(snap)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -18,6 +18,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mirrorsignal/mirrorsignal/server/rrl"
+	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
 
 // TestServerUDPBurst sends from several sockets at once, interleaved so
@@ -250,7 +251,7 @@ func TestServerUDPSources(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			logs := &logBuffer{}
+			logs := &testtool.Buffer{}
 			s := New(Config{UDPAddr: c.listen}, slog.New(slog.NewTextHandler(logs, nil)))
 			s.Swap(mustCompile(t, testZone()))
 			ctx, cancel := context.WithCancel(context.Background())

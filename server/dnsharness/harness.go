@@ -1,13 +1,11 @@
 package dnsharness
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,7 +22,7 @@ type Process struct {
 	Addr string // 127.0.0.1:port, UDP and TCP
 	Dir  string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testtool.Buffer
 
 	logFile string // where the server logs, when not to its output
 }
@@ -82,7 +80,7 @@ func FreePort(t testing.TB) int {
 func Start(t testing.TB, name, prog string, args []string, dir, addr string, ready func() error) *Process {
 	t.Helper()
 	path := testtool.Path(t, prog)
-	p := &Process{Name: name, Addr: addr, Dir: dir, out: &syncBuffer{}}
+	p := &Process{Name: name, Addr: addr, Dir: dir, out: &testtool.Buffer{}}
 	p.cmd = exec.Command(path, args...)
 	p.cmd.Dir = dir
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
@@ -111,21 +109,4 @@ func writeFile(t testing.TB, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

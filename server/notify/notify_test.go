@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
 
 const (
@@ -106,23 +107,6 @@ func (s *secondary) waitFor(t *testing.T, limit time.Duration, cond func(got, ac
 	}
 }
 
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fast is a config whose retries take milliseconds.
 func fast(targets ...Target) Config {
 	return Config{
@@ -132,9 +116,9 @@ func fast(targets ...Target) Config {
 	}
 }
 
-func startNotifier(t *testing.T, cfg Config) (*Notifier, *logBuffer) {
+func startNotifier(t *testing.T, cfg Config) (*Notifier, *testtool.Buffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testtool.Buffer{}
 	n, err := New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
