@@ -9,9 +9,9 @@ import (
 const zoneOrigin = "mirrors.example.test."
 
 // signaldConfig is signald's configuration for the benchmark: the zone
-// signed with a generated key, DNS only, transfers allowed from loopback.
-// rrlOff adds `[dns.rrl] enabled = false` (for builds that have RRL).
-func signaldConfig(stateDir, addr string, rrlOff bool) string {
+// signed with a generated key, DNS only, RRL off, transfers allowed from
+// loopback.
+func signaldConfig(stateDir, addr string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "state_dir = %q\n\n", stateDir)
 	fmt.Fprintf(&b, "[zone]\norigin = %q\n\n", zoneOrigin)
@@ -20,9 +20,7 @@ func signaldConfig(stateDir, addr string, rrlOff bool) string {
 		fmt.Fprintf(&b, "[[trees]]\nname = %q\n\n", tree)
 	}
 	fmt.Fprintf(&b, "[dns]\nenabled = true\nlisten = %q\n\n", addr)
-	if rrlOff {
-		b.WriteString("[dns.rrl]\nenabled = false\n\n")
-	}
+	b.WriteString("[dns.rrl]\nenabled = false\n\n")
 	b.WriteString("[http]\nenabled = false\n\n")
 	b.WriteString("[dnssec]\nenabled = true\nalgorithm = \"ecdsap256\"\ngenerate = true\n\n")
 	b.WriteString("[transfer]\nallow_from = [\"127.0.0.1/32\"]\n\n")

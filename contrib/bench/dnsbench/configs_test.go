@@ -13,18 +13,15 @@ import (
 // accepts: signed, DNS only, transfers from loopback.
 func TestSignaldConfigLoads(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "signald.toml")
-	if err := os.WriteFile(path, []byte(signaldConfig(t.TempDir(), "127.0.0.1:5399", false)), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(signaldConfig(t.TempDir(), "127.0.0.1:5399")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.DNSSEC.Enabled || !cfg.DNSSEC.Generate || cfg.HTTP.Enabled || cfg.DNS.Listen != "127.0.0.1:5399" {
-		t.Errorf("dnssec %v generate %v http %v listen %q", cfg.DNSSEC.Enabled, cfg.DNSSEC.Generate, cfg.HTTP.Enabled, cfg.DNS.Listen)
-	}
-	if got := signaldConfig("s", "a", true); !strings.Contains(got, "[dns.rrl]\nenabled = false\n") {
-		t.Errorf("rrlOff config lacks [dns.rrl] enabled = false:\n%s", got)
+	if !cfg.DNSSEC.Enabled || !cfg.DNSSEC.Generate || cfg.HTTP.Enabled || cfg.DNS.Listen != "127.0.0.1:5399" || cfg.DNS.RRL.Enabled {
+		t.Errorf("dnssec %v generate %v http %v listen %q rrl %v", cfg.DNSSEC.Enabled, cfg.DNSSEC.Generate, cfg.HTTP.Enabled, cfg.DNS.Listen, cfg.DNS.RRL.Enabled)
 	}
 }
 

@@ -32,40 +32,26 @@ type server struct {
 	proc    *process
 }
 
-// startSignald starts bin (a built signald) serving the signed zone, after
-// checking its configuration. RRL is turned off by `[dns.rrl] enabled =
-// false` when this build accepts that key; a build without RRL has none to
-// turn off. The returned note says which.
+// startSignald starts bin (a built signald) serving the signed zone, with
+// RRL off, after checking its configuration.
 func startSignald(ctx context.Context, bin, dir, cpu string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	state := filepath.Join(dir, "state")
-	base := filepath.Join(dir, "signald.toml")
-	if err := os.WriteFile(base, []byte(signaldConfig(state, addr, false)), 0o600); err != nil {
+	cfg := filepath.Join(dir, "signald.toml")
+	if err := os.WriteFile(cfg, []byte(signaldConfig(filepath.Join(dir, "state"), addr)), 0o600); err != nil {
 		return nil, err
 	}
-	if err := checkConfig(ctx, bin, base); err != nil {
+	if err := checkConfig(ctx, bin, cfg); err != nil {
 		return nil, err
-	}
-	// TODO(rrl): when [dns.rrl] lands, signald must run with it off here;
-	// this accepts the key as soon as `signald -check` does.
-	note := "RRL: none in this build ([dns.rrl] not accepted by -check)"
-	withRRL := filepath.Join(dir, "signald-rrl-off.toml")
-	if err := os.WriteFile(withRRL, []byte(signaldConfig(state, addr, true)), 0o600); err != nil {
-		return nil, err
-	}
-	cfg := base
-	if checkConfig(ctx, bin, withRRL) == nil {
-		cfg, note = withRRL, "RRL off ([dns.rrl] enabled = false)"
 	}
 	p, err := startProcess("signald", cpu, dir, []string{"GOMAXPROCS=1"}, bin, "-config", cfg)
 	if err != nil {
 		return nil, err
 	}
 	s := &server{Name: "signald", Addr: addr, proc: p, Version: goVersion(bin),
-		Notes: "GOMAXPROCS=1, ECDSA P-256 combined key, " + note}
+		Notes: "GOMAXPROCS=1, ECDSA P-256 combined key, RRL off ([dns.rrl] enabled = false)"}
 	if _, err := waitReady(ctx, s, 0); err != nil {
 		p.Stop()
 		return nil, err
@@ -137,23 +123,33 @@ func startKnot(ctx context.Context, dir, cpu, primary string, serial uint32) (*s
 	return s, nil
 }
 
+// readyStreak is how many good SOA answers in a row make a server ready:
+// while NSD reloads after a transfer, its old server process (without the
+// zone) still answers on the same socket for a moment.
+const readyStreak = 3
+
 // waitReady polls s until it answers the zone's SOA authoritatively (with
-// serial, when not 0) and returns the serial served.
+// serial, when not 0) readyStreak times in a row and returns the serial
+// served.
 func waitReady(ctx context.Context, s *server, serial uint32) (uint32, error) {
 	deadline := time.Now().Add(readyTimeout)
 	var last error
+	streak := 0
 	for time.Now().Before(deadline) {
 		if s.proc.exited() {
 			return 0, fmt.Errorf("%s %w before it was ready: %v\n%s", s.Name, errExited, s.proc.err, s.proc.tail())
 		}
 		got, err := soaSerial(ctx, s.Addr)
-		if err == nil && (serial == 0 || got == serial) {
-			return got, nil
+		switch {
+		case err == nil && (serial == 0 || got == serial):
+			if streak++; streak >= readyStreak {
+				return got, nil
+			}
+		case err == nil:
+			streak, last = 0, fmt.Errorf("serves serial %d, want %d", got, serial)
+		default:
+			streak, last = 0, err
 		}
-		if err == nil {
-			err = fmt.Errorf("serves serial %d, want %d", got, serial)
-		}
-		last = err
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
