@@ -1,6 +1,7 @@
 package query
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -31,6 +32,36 @@ func FuzzParseSignal(f *testing.F) {
 		}
 		if rec.String() != ans.Text {
 			t.Fatalf("record %q does not round-trip from %q", rec, ans.Text)
+		}
+	})
+}
+
+// FuzzParsePins feeds arbitrary dnssec.pins entries (one per line) to
+// ParsePins: it must never panic, and accepted pins must name one zone
+// that holds the signal, with every entry a DS or DNSKEY of that zone.
+// Seeds are in testdata/fuzz/FuzzParsePins.
+func FuzzParsePins(f *testing.F) {
+	f.Fuzz(func(t *testing.T, lines string) {
+		pins := strings.Split(lines, "\n")
+		p, i, err := ParsePins(pins, name)
+		if err != nil {
+			if i < 0 || i >= len(pins) {
+				t.Fatalf("error %v names entry %d of %d", err, i, len(pins))
+			}
+			return
+		}
+		if len(p.DS)+len(p.DNSKEYs) != len(pins) || !dns.IsSubDomain(p.Zone, name) {
+			t.Fatalf("accepted %d pins of %d, zone %q", len(p.DS)+len(p.DNSKEYs), len(pins), p.Zone)
+		}
+		for _, k := range p.DNSKEYs {
+			if !strings.EqualFold(k.Hdr.Name, p.Zone) {
+				t.Fatalf("DNSKEY of %s under pins of %s", k.Hdr.Name, p.Zone)
+			}
+		}
+		for _, d := range p.DS {
+			if !strings.EqualFold(d.Hdr.Name, p.Zone) {
+				t.Fatalf("DS of %s under pins of %s", d.Hdr.Name, p.Zone)
+			}
 		}
 	})
 }

@@ -83,6 +83,11 @@ func parse(data []byte, path string) (*State, error) {
 	if s.Trees == nil {
 		s.Trees = map[string]*Tree{}
 	}
+	for name, t := range s.Trees {
+		if t == nil { // "tree": null remembers nothing
+			delete(s.Trees, name)
+		}
+	}
 	return s, nil
 }
 

@@ -38,3 +38,13 @@ func TestLoadRefusesJunk(t *testing.T) {
 		}
 	}
 }
+
+func TestNullTreeIsForgotten(t *testing.T) {
+	s, err := parse([]byte(`{"version":1,"trees":{"content":null}}`), "state.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := s.Tree("content"); tr == nil || tr.LastSuccess != 0 {
+		t.Fatalf("Tree(content) = %+v", tr)
+	}
+}

@@ -70,6 +70,8 @@ func TestCorruptKeyFiles(t *testing.T) {
 		{"garbage", "this is not a key\n"},
 		{"truncated", string(good[:len(good)/2])},
 		{"other key", other.DNSKEY.PrivateKeyString(other.Private)},
+		{"no private key", "Private-key-format: v1.3\nAlgorithm: 13 (ECDSAP256SHA256)\n"},
+		{"other algorithm", "Private-key-format: v1.3\nAlgorithm: 15 (ED25519)\nPrivateKey: Mre3/bWwIP0E4aTK8t2aJfrDTSxK+yuZ8uh1tBhk5nU=\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +86,16 @@ func TestCorruptKeyFiles(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, k.Base+".key"), []byte("garbage"), 0o600)
 	if _, err := LoadDir(dir, zone); !errors.Is(err, ErrKeyFile) {
 		t.Fatalf("corrupt .key: err = %v", err)
+	}
+}
+
+// TestKeyFileWithoutPrivateKey: an Ed25519 .private without its
+// PrivateKey line once made signing panic at load (found by FuzzParseKey).
+func TestKeyFileWithoutPrivateKey(t *testing.T) {
+	k := mustKey(t, AlgEd25519, FlagZSK)
+	_, err := Parse([]byte(k.DNSKEY.String()), []byte("Private-key-format: v1.3\nAlgorithm: 15 (ED25519)\n"), "K.key", "K.private")
+	if !errors.Is(err, ErrKeyFile) || !strings.Contains(err.Error(), "K.private: no usable ED25519 private key") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

@@ -3,6 +3,8 @@ package dnssec
 import (
 	"bytes"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -92,32 +94,59 @@ func Load(path string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrKeyFile, path, err)
 	}
+	privPath := strings.TrimSuffix(path, ".key") + ".private"
+	privData, err := os.ReadFile(privPath)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrKeyFile, privPath, err)
+	}
+	return Parse(pubData, privData, path, privPath)
+}
+
+// Parse reads a key pair from the contents of its BIND-format files: the
+// public .key (a DNSKEY record, ';' comments allowed) and the .private.
+// The paths only name the files in errors and give Base. The halves must
+// belong together.
+func Parse(pubData, privData []byte, pubPath, privPath string) (*Key, error) {
 	rr, err := dns.NewRR(stripComments(pubData))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrKeyFile, path, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrKeyFile, pubPath, err)
 	}
 	pub, ok := rr.(*dns.DNSKEY)
 	if !ok {
-		return nil, fmt.Errorf("%w: %s: not a DNSKEY record", ErrKeyFile, path)
+		return nil, fmt.Errorf("%w: %s: not a DNSKEY record", ErrKeyFile, pubPath)
 	}
-	privPath := strings.TrimSuffix(path, ".key") + ".private"
-	f, err := os.Open(privPath)
+	priv, err := pub.ReadPrivateKey(bytes.NewReader(privData), privPath)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrKeyFile, privPath, err)
 	}
-	defer f.Close()
-	priv, err := pub.ReadPrivateKey(f, privPath)
+	signer, err := usableSigner(pub.Algorithm, priv)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrKeyFile, privPath, err)
-	}
-	signer, ok := priv.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s: unsupported private key", ErrKeyFile, privPath)
 	}
 	if err := checkPair(pub, signer); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrKeyFile, privPath, err)
 	}
-	return &Key{DNSKEY: pub, Private: signer, Base: strings.TrimSuffix(filepath.Base(path), ".key")}, nil
+	return &Key{DNSKEY: pub, Private: signer, Base: strings.TrimSuffix(filepath.Base(pubPath), ".key")}, nil
+}
+
+// usableSigner returns priv as a signer of alg, one of the algorithms
+// signald signs with, refusing a private key of another algorithm or one
+// the file left empty (the library would panic signing with it).
+func usableSigner(alg uint8, priv crypto.PrivateKey) (crypto.Signer, error) {
+	switch k := priv.(type) {
+	case *ecdsa.PrivateKey:
+		if alg == AlgECDSAP256 && k.D != nil && k.D.Sign() > 0 {
+			return k, nil
+		}
+	case ed25519.PrivateKey:
+		if alg == AlgEd25519 && len(k) == ed25519.PrivateKeySize {
+			return k, nil
+		}
+	}
+	if alg != AlgECDSAP256 && alg != AlgEd25519 {
+		return nil, fmt.Errorf("algorithm %d: signald signs with %d (ECDSA P-256) or %d (Ed25519)", alg, AlgECDSAP256, AlgEd25519)
+	}
+	return nil, fmt.Errorf("no usable %s private key", dns.AlgorithmToString[alg])
 }
 
 // checkPair signs a probe RRset and verifies it with the public key, so a
