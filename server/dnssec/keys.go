@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"errors"
 	"fmt"
 	"os"
@@ -135,8 +136,8 @@ func Parse(pubData, privData []byte, pubPath, privPath string) (*Key, error) {
 func usableSigner(alg uint8, priv crypto.PrivateKey) (crypto.Signer, error) {
 	switch k := priv.(type) {
 	case *ecdsa.PrivateKey:
-		if alg == AlgECDSAP256 && k.D != nil && k.D.Sign() > 0 {
-			return k, nil
+		if _, err := k.Bytes(); alg == AlgECDSAP256 && k.Curve == elliptic.P256() && err == nil {
+			return k, nil // Bytes refuses a zero or out-of-range scalar
 		}
 	case ed25519.PrivateKey:
 		if alg == AlgEd25519 && len(k) == ed25519.PrivateKeySize {
