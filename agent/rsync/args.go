@@ -16,11 +16,18 @@ const (
 	// metadata and the TIME file, and no deletions, so repository metadata
 	// never names a package that is not there yet.
 	Packages
+	// Probe is the pre-flight: it copies the source's TIME file alone into
+	// Dest, a scratch directory (never the tree), so the agent can check
+	// the source is fresh before any run that deletes.
+	Probe
 )
 
 func (s Stage) String() string {
-	if s == Packages {
+	switch s {
+	case Packages:
 		return "packages"
+	case Probe:
+		return "probe"
 	}
 	return "full"
 }
@@ -38,6 +45,7 @@ type Job struct {
 	Excludes       []string // always excluded
 	Metadata       []string // excluded in stage Packages
 	Options        []string // the admin's extra options, after the defaults
+	MaxDelete      int      // full stage: --max-delete=MaxDelete when > 0; 0 = no limit
 	ConnectTimeout time.Duration
 	IOTimeout      time.Duration
 }
@@ -45,19 +53,22 @@ type Job struct {
 // Args returns the rsync arguments of j. The defaults are --safe-links
 // (drop symlinks pointing out of the tree), --delay-updates (put updated
 // files in place together at the end) and, for a full stage,
-// --delete-delay (delete only after the transfer), excluding .~tmp~.
+// --delete-delay (delete only after the transfer) and --max-delete when
+// j.MaxDelete is set, excluding .~tmp~. A Probe has its own short list.
 func Args(j Job) []string {
-	args := []string{
+	if j.Stage == Probe {
+		return probeArgs(j)
+	}
+	args := append([]string{
 		"--recursive", "--links", "--perms", "--times", "--hard-links",
 		"--safe-links", "--delay-updates",
 		"--exclude=" + DelayDir,
-		fmt.Sprintf("--timeout=%d", seconds(j.IOTimeout)),
-	}
-	if isDaemon(j.Source) && j.ConnectTimeout > 0 {
-		args = append(args, fmt.Sprintf("--contimeout=%d", seconds(j.ConnectTimeout)))
-	}
+	}, timeouts(j)...)
 	if j.Stage == Full {
 		args = append(args, "--delete-delay")
+		if j.MaxDelete > 0 {
+			args = append(args, fmt.Sprintf("--max-delete=%d", j.MaxDelete))
+		}
 	}
 	for _, e := range j.Excludes {
 		args = append(args, "--exclude="+e)
@@ -70,6 +81,24 @@ func Args(j Job) []string {
 	}
 	args = append(args, j.Options...)
 	return append(args, withSlash(j.Source), withSlash(j.Dest))
+}
+
+// probeArgs copies SOURCE/TIME (one regular file, no recursion, nothing
+// deleted) into Dest/, with the same timeouts and admin options as a sync
+// (a --password-file or --port there is needed here too).
+func probeArgs(j Job) []string {
+	args := append([]string{"--times"}, timeouts(j)...)
+	args = append(args, j.Options...)
+	src := withSlash(j.Source) + strings.TrimPrefix(j.TimeFile, "/")
+	return append(args, src, withSlash(j.Dest))
+}
+
+func timeouts(j Job) []string {
+	out := []string{fmt.Sprintf("--timeout=%d", seconds(j.IOTimeout))}
+	if isDaemon(j.Source) && j.ConnectTimeout > 0 {
+		out = append(out, fmt.Sprintf("--contimeout=%d", seconds(j.ConnectTimeout)))
+	}
+	return out
 }
 
 func seconds(d time.Duration) int64 { return max(int64(d/time.Second), 1) }

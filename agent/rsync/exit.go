@@ -6,6 +6,14 @@ import "fmt"
 // transferred", normal on a live mirror: it counts as success.
 const PartialVanished = 24
 
+// MaxDeleteReached is rsync's "the --max-delete limit stopped deletions":
+// the run deleted up to the limit and refused the rest.
+const MaxDeleteReached = 25
+
+// PartialError is rsync's "partial transfer due to error": what a Probe
+// gets when the source has no such file (link_stat: No such file).
+const PartialError = 23
+
 // meanings are rsync(1)'s EXIT VALUES.
 func meaning(code int) string {
 	switch code {

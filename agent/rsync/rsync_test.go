@@ -134,3 +134,64 @@ func TestRealRsyncLocalCopy(t *testing.T) {
 		t.Fatal("--delete-delay did not delete")
 	}
 }
+
+func TestArgsMaxDelete(t *testing.T) {
+	tests := []struct {
+		name  string
+		stage Stage
+		max   int
+		want  string // "" = no --max-delete at all
+	}{
+		{"full with limit", Full, 1234, "--max-delete=1234"},
+		{"full without limit", Full, 0, ""},
+		{"packages never deletes", Packages, 1234, ""},
+		{"probe never deletes", Probe, 1234, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := Args(Job{Source: "h::m", Dest: "/srv/m", TimeFile: "TIME", Stage: tc.stage, MaxDelete: tc.max})
+			var got []string
+			for _, a := range args {
+				if strings.HasPrefix(a, "--max-delete") {
+					got = append(got, a)
+				}
+			}
+			if tc.want == "" && len(got) > 0 || tc.want != "" && !slices.Equal(got, []string{tc.want}) {
+				t.Fatalf("--max-delete args %v, want %q: %v", got, tc.want, args)
+			}
+		})
+	}
+}
+
+func TestProbeArgs(t *testing.T) {
+	j := Job{Source: "rsync://h/m/centos", Dest: "/tmp/probe", Stage: Probe, TimeFile: "/meta/TIME",
+		Options: []string{"--password-file=/etc/pw"}, ConnectTimeout: 30 * time.Second, IOTimeout: time.Minute}
+	args := Args(j)
+	want := []string{"--times", "--timeout=60", "--contimeout=30", "--password-file=/etc/pw", "rsync://h/m/centos/meta/TIME", "/tmp/probe/"}
+	if !slices.Equal(args, want) {
+		t.Fatalf("probe args\n%v, want\n%v", args, want)
+	}
+}
+
+// TestRealRsyncProbe: a probe copies the TIME file alone and fails with
+// exit 23 when the source has none.
+func TestRealRsyncProbe(t *testing.T) {
+	bin := testtool.Path(t, "rsync")
+	src, dst := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(src, "TIME"), []byte("1800000000\n"), 0o644)
+	os.WriteFile(filepath.Join(src, "other"), []byte("x"), 0o644)
+	r := &Runner{Binary: bin, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	j := Job{Source: src, Dest: dst, Stage: Probe, TimeFile: "TIME", IOTimeout: time.Minute}
+	if err := r.Run(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dst)
+	if len(entries) != 1 || entries[0].Name() != "TIME" {
+		t.Fatalf("probe copied %v, want only TIME", entries)
+	}
+	j.Source = t.TempDir()
+	var ee *ExitError
+	if err := r.Run(context.Background(), j); !errors.As(err, &ee) || ee.Code != PartialError {
+		t.Fatalf("probe of a source without TIME: %v", err)
+	}
+}
