@@ -62,6 +62,9 @@ type Sync struct {
 	IOTimeout      Duration `toml:"io_timeout"`      // rsync --timeout
 	RunTimeout     Duration `toml:"run_timeout"`     // kill one rsync run after this long; 0 = never
 	MaxRounds      int      `toml:"max_rounds"`      // re-query rounds when the signal moves during a sync
+	// MaxDeleteShare caps a run's deletions at this share of the local
+	// tree's entries (rsync --max-delete); 0 turns the guard off.
+	MaxDeleteShare float64 `toml:"max_delete_share"`
 }
 
 // Tree is one content tree this mirror carries.
@@ -72,6 +75,8 @@ type Tree struct {
 	Excludes []string `toml:"excludes"`  // extra --exclude patterns
 	TwoStage bool     `toml:"two_stage"` // packages first, then metadata and deletions
 	Metadata []string `toml:"metadata"`  // what stage one leaves out
+	// MaxDeleteShare overrides sync.max_delete_share for this tree.
+	MaxDeleteShare *float64 `toml:"max_delete_share"`
 }
 
 // Checkin is the signed report sent after a sync.
@@ -127,6 +132,7 @@ func Default() *Config {
 			IOTimeout:      Duration(10 * time.Minute),
 			RunTimeout:     Duration(12 * time.Hour),
 			MaxRounds:      3,
+			MaxDeleteShare: 0.5,
 		},
 		Checkin:     Checkin{Timeout: Duration(10 * time.Second)},
 		SyncSources: SyncSources{Timeout: Duration(10 * time.Second)},

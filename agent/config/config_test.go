@@ -68,6 +68,8 @@ func TestErrorsNameFileAndKey(t *testing.T) {
 		{"bad layout", strings.Replace(minimal, `"content", "vault"`, `"content", "content"`, 1), "signal.layout"},
 		{"option not option", minimal + "\n[sync]\noptions = [\"bwlimit\"]\n", "sync.options[0]"},
 		{"max rounds", minimal + "\n[sync]\nmax_rounds = 0\n", "sync.max_rounds"},
+		{"max delete share above 1", minimal + "\n[sync]\nmax_delete_share = 1.5\n", "sync.max_delete_share: 1.5: want 0 (off) to 1"},
+		{"tree max delete share negative", minimal + "max_delete_share = -0.1\n", "trees.content.max_delete_share: -0.1: want 0 (off) to 1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

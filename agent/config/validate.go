@@ -208,6 +208,14 @@ func (v *validator) sync(s *Sync) {
 	if s.MaxRounds < 1 || s.MaxRounds > maxRounds {
 		v.bad("sync.max_rounds", "%d: want 1 to %d", s.MaxRounds, maxRounds)
 	}
+	v.share("sync.max_delete_share", s.MaxDeleteShare)
+}
+
+// share checks a max_delete_share: 0 (off) up to 1.
+func (v *validator) share(key string, f float64) {
+	if !(f >= 0 && f <= 1) {
+		v.bad(key, "%v: want 0 (off) to 1", f)
+	}
 }
 
 func (v *validator) positive(key string, d Duration) {
@@ -246,6 +254,9 @@ func (v *validator) tree(key, name string, t *Tree, layout []string) {
 	}
 	if len(t.Sources) == 0 {
 		v.bad(key+".sources", "at least one rsync source is required")
+	}
+	if t.MaxDeleteShare != nil {
+		v.share(key+".max_delete_share", *t.MaxDeleteShare)
 	}
 	for i, s := range t.Sources {
 		if _, err := SourceHost(s); err != nil {
