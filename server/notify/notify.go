@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mirrorsignal/mirrorsignal/server/backoff"
 )
 
 // Protocol durations and limits. Defaults apply to zero Config fields.
@@ -188,43 +190,55 @@ func (n *Notifier) runTarget(ctx context.Context, t *target) {
 	}
 }
 
+// errSuperseded ends the retries of a serial when a newer Notify came.
+var errSuperseded = errors.New("superseded by a newer serial")
+
 // deliver sends serial to t until it is acknowledged, superseded by a newer
 // Notify, the tries run out, or ctx ends.
 func (n *Notifier) deliver(ctx context.Context, t *target, gen uint64, serial uint32) {
-	backoff := n.cfg.InitialBackoff
-	var err error
-	for try := 1; try <= n.cfg.MaxTries; try++ {
-		if err = n.send(ctx, t, serial); err == nil {
+	policy := backoff.Policy{Initial: n.cfg.InitialBackoff, Max: n.cfg.MaxBackoff}
+	sleep := func(ctx context.Context, d time.Duration) error { return n.wait(ctx, t, gen, d) }
+	err := backoff.Retry(ctx, policy, n.cfg.MaxTries, sleep, func(try int) error {
+		err := n.send(ctx, t, serial)
+		if err == nil {
 			n.log.Info("notify acknowledged", "target", t.Addr, "zone", n.cfg.Zone, "serial", serial, "tries", try)
-			return
+		} else {
+			n.log.Debug("notify not acknowledged", "target", t.Addr, "serial", serial, "try", try, "err", err)
 		}
-		n.log.Debug("notify not acknowledged", "target", t.Addr, "serial", serial, "try", try, "err", err)
-		if try == n.cfg.MaxTries {
-			break
-		}
-		timer := time.NewTimer(backoff)
+		return err
+	})
+	switch {
+	case err == nil || ctx.Err() != nil:
+	case errors.Is(err, errSuperseded):
+		n.log.Debug("notify superseded", "target", t.Addr, "serial", serial)
+	default:
+		n.log.Warn("secondary did not acknowledge NOTIFY; giving up until the next change",
+			"target", t.Addr, "zone", n.cfg.Zone, "serial", serial, "tries", n.cfg.MaxTries, "err", err)
+	}
+}
+
+// wait pauses d between tries for generation gen. It returns errSuperseded
+// when a newer Notify arrives, and ctx.Err() when ctx ends.
+func (n *Notifier) wait(ctx context.Context, t *target, gen uint64, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
 		select {
 		case <-ctx.Done():
-			timer.Stop()
-			return
+			return ctx.Err()
+		case <-timer.C:
+			return nil
 		case <-t.wake:
-			timer.Stop()
+			if g, _ := n.latest(); g == gen {
+				continue // a wake-up for the serial in hand
+			}
 			// Put the wake-up back for runTarget, which sends the newer serial.
 			select {
 			case t.wake <- struct{}{}:
 			default:
 			}
-			if g, _ := n.latest(); g != gen {
-				n.log.Debug("notify superseded", "target", t.Addr, "serial", serial)
-				return
-			}
-		case <-timer.C:
+			return errSuperseded
 		}
-		backoff = min(2*backoff, n.cfg.MaxBackoff)
-	}
-	if ctx.Err() == nil {
-		n.log.Warn("secondary did not acknowledge NOTIFY; giving up until the next change",
-			"target", t.Addr, "zone", n.cfg.Zone, "serial", serial, "tries", n.cfg.MaxTries, "err", err)
 	}
 }
 
