@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mirrorsignal/mirrorsignal/server/backoff"
 	"github.com/mirrorsignal/mirrorsignal/signal"
 )
 
@@ -105,7 +106,8 @@ func (p *Pusher) Set(rec signal.Record) {
 
 // Run pushes queued records until ctx is done.
 func (p *Pusher) Run(ctx context.Context) error {
-	wait := firstRetry
+	retry := backoff.Policy{Initial: firstRetry, Max: maxRetry}
+	var wait time.Duration // the last wait after a failure; 0: none
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -113,12 +115,12 @@ func (p *Pusher) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-p.wake:
-			wait = firstRetry
+			wait = 0
 		case <-timer.C:
 		}
 		if !p.pushPending(ctx) {
+			wait = retry.Next(wait)
 			timer.Reset(wait)
-			wait = min(2*wait, maxRetry)
 		}
 	}
 }
