@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -29,7 +30,7 @@ type Response struct {
 
 // Exchange asks name/qtype and returns the first usable answer.
 func (c *Client) Exchange(ctx context.Context, name string, qtype uint16) (*Response, error) {
-	var errs []string
+	var errs serverErrors
 	for round := 0; round < max(c.Attempts, 1); round++ {
 		if round > 0 {
 			if err := sleep(ctx, ServerBackoff); err != nil {
@@ -44,14 +45,28 @@ func (c *Client) Exchange(ctx context.Context, name string, qtype uint16) (*Resp
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			errs = append(errs, fmt.Sprintf("%s: %v", server, err))
+			errs = append(errs, fmt.Errorf("%s: %w", server, err))
 		}
 	}
 	if len(c.Servers) == 0 {
-		errs = append(errs, "no servers configured")
+		errs = append(errs, errors.New("no servers configured"))
 	}
-	return nil, fmt.Errorf("%w: %s %s: %s", ErrUnreachable, name, dns.TypeToString[qtype], strings.Join(errs, "; "))
+	return nil, fmt.Errorf("%w: %s %s: %w", ErrUnreachable, name, dns.TypeToString[qtype], errs)
 }
+
+// serverErrors are the failures of one Exchange, one per server and round,
+// printed on one line and each reachable with errors.Is.
+type serverErrors []error
+
+func (e serverErrors) Error() string {
+	s := make([]string, len(e))
+	for i, err := range e {
+		s[i] = err.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
+func (e serverErrors) Unwrap() []error { return e }
 
 func (c *Client) ask(ctx context.Context, server, name string, qtype uint16) (*dns.Msg, error) {
 	q := c.question(name, qtype)

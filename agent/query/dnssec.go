@@ -21,14 +21,13 @@ type Security struct {
 type pinnedValidator struct {
 	pins   *Pins
 	client *Client
-	maxAge time.Duration
 }
 
 // validate checks the DNSKEY RRset of the pinned zone against the pins, then
-// the TXT RRSIG with that key set, its validity period, and that its
-// inception is no older than maxAge. An answer without any TXT RRSIG is
-// reported unsigned (insecure); every other failure is ErrBogus.
-func (v *pinnedValidator) validate(ctx context.Context, a TXTAnswer, now time.Time) (Security, error) {
+// the TXT RRSIG with that key set, its validity period, and (maxAge > 0)
+// that its inception is no older than maxAge. An answer without any TXT
+// RRSIG is reported unsigned (insecure); every other failure is ErrBogus.
+func (v *pinnedValidator) validate(ctx context.Context, a TXTAnswer, now time.Time, maxAge time.Duration) (Security, error) {
 	if len(a.Sigs) == 0 {
 		return Security{How: "unsigned"}, nil
 	}
@@ -36,7 +35,7 @@ func (v *pinnedValidator) validate(ctx context.Context, a TXTAnswer, now time.Ti
 	if err != nil {
 		return Security{}, err
 	}
-	inc, err := verifyRRset(a.RRset, a.Sigs, keys, v.pins.Zone, now, v.maxAge)
+	inc, err := verifyRRset(a.RRset, a.Sigs, keys, v.pins.Zone, now, maxAge)
 	if err != nil {
 		return Security{}, err
 	}
@@ -71,7 +70,7 @@ func (v *pinnedValidator) keySet(ctx context.Context, now time.Time) ([]*dns.DNS
 		return nil, fmt.Errorf("%w: no DNSKEY of %s matches a pin", ErrBogus, v.pins.Zone)
 	}
 	// The DNSKEY set is not age-bounded: the TXT signature is what can be replayed.
-	if _, err := verifyRRset(rrset, sigs, anchors, v.pins.Zone, now, 0); err != nil {
+	if _, err := verifyRRset(rrset, sigs, anchors, v.pins.Zone, now, noAgeBound); err != nil {
 		return nil, fmt.Errorf("DNSKEY set: %w", err)
 	}
 	return keys, nil
@@ -112,11 +111,19 @@ func verifyOne(rrset []dns.RR, sig *dns.RRSIG, keys []*dns.DNSKEY, zone string, 
 			sig.KeyTag, dns.TimeToString(sig.Inception), dns.TimeToString(sig.Expiration))
 	}
 	inc := serialTime(sig.Inception, now)
-	if maxAge > 0 && now.Sub(inc) > maxAge {
-		return time.Time{}, fmt.Errorf("RRSIG inception %s is %s old, more than max_signature_age %s: frozen or replayed answer",
-			inc.UTC().Format(time.RFC3339), now.Sub(inc).Round(time.Second), maxAge)
+	if err := checkAge(inc, now, maxAge); err != nil {
+		return time.Time{}, fmt.Errorf("RRSIG key tag %d: %w", sig.KeyTag, err)
 	}
 	return inc, nil
+}
+
+// checkAge refuses an RRSIG inception older than maxAge (0: no bound).
+func checkAge(inc, now time.Time, maxAge time.Duration) error {
+	if age := now.Sub(inc); maxAge > 0 && age > maxAge {
+		return fmt.Errorf("RRSIG inception %s is %s old, more than max_signature_age %s: frozen or replayed answer",
+			inc.UTC().Format(time.RFC3339), age.Round(time.Second), maxAge)
+	}
+	return nil
 }
 
 func findKey(keys []*dns.DNSKEY, sig *dns.RRSIG) *dns.DNSKEY {
@@ -135,15 +142,16 @@ func serialTime(t uint32, now time.Time) time.Time {
 	return time.Unix(now.Unix()+delta, 0)
 }
 
-// txtInception returns the newest inception among sigs, for the age bound of
-// mode resolver-ad (the resolver validated; the agent still refuses an old
-// answer when the resolver passes the RRSIG along).
-func txtInception(sigs []*dns.RRSIG, now time.Time) (time.Time, bool) {
-	var newest time.Time
-	for _, s := range sigs {
-		if t := serialTime(s.Inception, now); t.After(newest) {
-			newest = t
+// oldestInception returns the oldest inception among sigs, for the age
+// bound of mode resolver-ad. The agent cannot tell which RRSIG the resolver
+// validated, and an on-path replayer can add a fresh-looking one beside the
+// valid old one, so the answer is as old as its oldest signature.
+func oldestInception(sigs []*dns.RRSIG, now time.Time) (time.Time, bool) {
+	var oldest time.Time
+	for i, s := range sigs {
+		if t := serialTime(s.Inception, now); i == 0 || t.Before(oldest) {
+			oldest = t
 		}
 	}
-	return newest, len(sigs) > 0
+	return oldest, len(sigs) > 0
 }

@@ -11,7 +11,8 @@ var (
 	// ErrLayoutMismatch: `_trees` disagrees with signal.layout.
 	ErrLayoutMismatch = errors.New("_trees layout differs from signal.layout")
 	// ErrBogus: a signature is present but does not validate (bad, expired,
-	// not yet valid, unknown key, or an inception older than the age bound).
+	// not yet valid, unknown key, or a signal inception older than the age
+	// bound).
 	ErrBogus = errors.New("DNSSEC validation failed")
 	// ErrInsecure: the answer is not authenticated and require_dnssec is set.
 	ErrInsecure = errors.New("answer is not DNSSEC-authenticated")

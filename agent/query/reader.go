@@ -50,7 +50,7 @@ func NewReader(o Options) *Reader {
 	r := &Reader{o: o}
 	o.Client.DO = o.Mode != ModeOff
 	if o.Mode == ModePinned {
-		r.pinned = &pinnedValidator{pins: o.Pins, client: o.Client, maxAge: o.MaxSignatureAge}
+		r.pinned = &pinnedValidator{pins: o.Pins, client: o.Client}
 	}
 	return r
 }
@@ -67,7 +67,7 @@ func (r *Reader) Read(ctx context.Context) (Signal, error) {
 	if err != nil {
 		return Signal{}, fmt.Errorf("from %s: %w", resp.Server, err)
 	}
-	sec, err := r.secure(ctx, resp, ans, now)
+	sec, err := r.secure(ctx, resp, ans, now, r.o.MaxSignatureAge)
 	if err != nil {
 		return Signal{}, fmt.Errorf("%s TXT from %s: %w", r.o.Name, resp.Server, err)
 	}
@@ -81,7 +81,11 @@ func (r *Reader) Read(ctx context.Context) (Signal, error) {
 func LayoutName(name string) string { return "_trees." + dns.Fqdn(name) }
 
 // CheckLayout reads `_trees.<name>` and compares it with the configured
-// layout. A mismatch is ErrLayoutMismatch.
+// layout. A mismatch is ErrLayoutMismatch. The answer is validated like the
+// signal (signature, validity period, key chain) but without the bound on
+// the age of its RRSIG inception: signald re-signs only the signal on its
+// heartbeat, and `_trees` keeps one signature for days. Replaying an old
+// layout gains nothing; replaying an old signal would freeze the mirror.
 func (r *Reader) CheckLayout(ctx context.Context) error {
 	name := LayoutName(r.o.Name)
 	resp, err := r.o.Client.Exchange(ctx, name, dns.TypeTXT)
@@ -92,7 +96,7 @@ func (r *Reader) CheckLayout(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("from %s: %w", resp.Server, err)
 	}
-	if _, err := r.secure(ctx, resp, ans, r.o.Now()); err != nil {
+	if _, err := r.secure(ctx, resp, ans, r.o.Now(), noAgeBound); err != nil {
 		return fmt.Errorf("%s TXT from %s: %w", name, resp.Server, err)
 	}
 	if !got.Equal(r.o.Layout) {
@@ -101,16 +105,20 @@ func (r *Reader) CheckLayout(ctx context.Context) error {
 	return nil
 }
 
-// secure applies the DNSSEC mode. An unauthenticated answer is an error only
-// with RequireDNSSEC; a bogus one always is.
-func (r *Reader) secure(ctx context.Context, resp *Response, ans TXTAnswer, now time.Time) (Security, error) {
+// noAgeBound is the maxAge of records whose age says nothing (`_trees`).
+const noAgeBound time.Duration = 0
+
+// secure applies the DNSSEC mode, refusing an RRSIG inception older than
+// maxAge (0: no bound). An unauthenticated answer is an error only with
+// RequireDNSSEC; a bogus one always is.
+func (r *Reader) secure(ctx context.Context, resp *Response, ans TXTAnswer, now time.Time, maxAge time.Duration) (Security, error) {
 	var sec Security
 	var err error
 	switch r.o.Mode {
 	case ModePinned:
-		sec, err = r.pinned.validate(ctx, ans, now)
+		sec, err = r.pinned.validate(ctx, ans, now, maxAge)
 	case ModeResolverAD:
-		sec, err = r.resolverAD(resp, ans, now)
+		sec, err = r.resolverAD(resp, ans, now, maxAge)
 	default:
 		sec = Security{How: "dnssec off"}
 	}
@@ -123,7 +131,10 @@ func (r *Reader) secure(ctx context.Context, resp *Response, ans TXTAnswer, now 
 	return sec, nil
 }
 
-func (r *Reader) resolverAD(resp *Response, ans TXTAnswer, now time.Time) (Security, error) {
+// resolverAD believes the AD bit of a trusted resolver, and still refuses
+// an answer whose oldest TXT RRSIG inception is older than maxAge (when the
+// resolver passes the RRSIGs along).
+func (r *Reader) resolverAD(resp *Response, ans TXTAnswer, now time.Time, maxAge time.Duration) (Security, error) {
 	if !slices.Contains(r.o.Trusted, resp.Server) {
 		return Security{How: "answer from " + resp.Server + ", not a trusted resolver"}, nil
 	}
@@ -131,10 +142,9 @@ func (r *Reader) resolverAD(resp *Response, ans TXTAnswer, now time.Time) (Secur
 		return Security{How: "trusted resolver did not set AD"}, nil
 	}
 	sec := Security{Secure: true, How: "AD from trusted resolver " + resp.Server}
-	if inc, ok := txtInception(ans.Sigs, now); ok {
-		if age := now.Sub(inc); r.o.MaxSignatureAge > 0 && age > r.o.MaxSignatureAge {
-			return Security{}, fmt.Errorf("%w: RRSIG inception %s is %s old, more than max_signature_age %s: frozen or replayed answer",
-				ErrBogus, inc.UTC().Format(time.RFC3339), age.Round(time.Second), r.o.MaxSignatureAge)
+	if inc, ok := oldestInception(ans.Sigs, now); ok {
+		if err := checkAge(inc, now, maxAge); err != nil {
+			return Security{}, fmt.Errorf("%w: %w", ErrBogus, err)
 		}
 		sec.Inception = inc
 	}
