@@ -124,7 +124,7 @@ func (a Advice) Verify(pub ed25519.PublicKey, tree string, stamp int64, now time
 		return fmt.Errorf("%w: advice is for tree %q, asked %q", ErrAdvice, a.Tree, tree)
 	case a.Signal < stamp:
 		return fmt.Errorf("%w: advice is for signal %d, older than %d", ErrAdvice, a.Signal, stamp)
-	case a.Expires <= a.Issued || time.Duration(a.Expires-a.Issued)*time.Second > MaxValidity:
+	case !validity(a.Issued, a.Expires):
 		return fmt.Errorf("%w: validity %d..%d is empty or longer than %s", ErrAdvice, a.Issued, a.Expires, MaxValidity)
 	case now.Add(IssueSkew).Unix() < a.Issued:
 		return fmt.Errorf("%w: issued in the future (%d)", ErrAdvice, a.Issued)
@@ -132,4 +132,12 @@ func (a Advice) Verify(pub ed25519.PublicKey, tree string, stamp int64, now time
 		return fmt.Errorf("%w: expired at %d", ErrAdvice, a.Expires)
 	}
 	return nil
+}
+
+// validity reports whether issued < expires <= issued + MaxValidity. It
+// compares integer seconds: converting the span to a time.Duration would
+// wrap for a span near 2^64 ns and let one advice stay valid for ever.
+func validity(issued, expires int64) bool {
+	span := expires - issued // wraps negative only when the true span exceeds MaxInt64
+	return expires > issued && span > 0 && span <= int64(MaxValidity/time.Second)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -55,6 +56,12 @@ func TestVerify(t *testing.T) {
 		{"expired", func(a *Advice) { a.Expires = now.Unix() - 1 }, pub, 0, false},
 		{"future", func(a *Advice) { a.Issued, a.Expires = now.Unix()+3600, now.Unix()+7200 }, pub, 0, false},
 		{"too long", func(a *Advice) { a.Issued = now.Unix() - 48*3600 }, pub, 0, false},
+		{"longest", func(a *Advice) { a.Expires = a.Issued + 24*3600 }, pub, 0, true},
+		{"one second too long", func(a *Advice) { a.Expires = a.Issued + 24*3600 + 1 }, pub, 0, false},
+		{"span wraps time.Duration", func(a *Advice) { a.Expires = a.Issued + 18446744074 }, pub, 0, false},
+		{"span wraps int64", func(a *Advice) { a.Issued = math.MinInt64 + 1 }, pub, 0, false},
+		{"empty", func(a *Advice) { a.Expires = a.Issued }, pub, 0, false},
+		{"expires before issued", func(a *Advice) { a.Issued, a.Expires = a.Expires, a.Issued }, pub, 0, false},
 		{"other tree", func(a *Advice) { a.Tree = "vault" }, pub, 0, false},
 	}
 	for _, tc := range tests {
