@@ -11,9 +11,11 @@ BENCHTIME ?= 3s
 BENCHROUNDS ?= 5
 BENCHOUT  ?= contrib/bench/results/latest.json
 STATICCHECK_VERSION := v0.8.2
+GREMLINS_VERSION := v0.6.0
+MUTATE_PKGS ?=
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-go clean
+.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-go mutate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -55,6 +57,10 @@ bench: build test-deps ## DNS qps and p99 of signald, NSD and Knot side by side 
 
 bench-go: ## Go micro-benchmarks (go test -bench . -benchmem ./...)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+mutate: ## mutation testing (gremlins) of the packages deciding sync or delete: efficacy and mutator coverage per package (MUTATE_PKGS="signal agent/lockfile" for some)
+	@test -x $(GOBIN)/gremlins || GOFLAGS= $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+	@GREMLINS=$(GOBIN)/gremlins bash .ci/mutate $(MUTATE_PKGS)
 
 clean: ## remove build output (not the state in ./var)
 	rm -rf bin
