@@ -6,15 +6,15 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 	"github.com/mirrorsignal/mirrorsignal/server/rrl"
 )
 
 // Protocol sizes and durations. Defaults apply to zero Config fields.
 const (
 	// DefaultMaxUDPSize is the largest UDP payload we send and the size we
-	// advertise in OPT: 1232 avoids IP fragmentation on any path with an
-	// MTU of 1280 (DNS Flag Day 2020).
-	DefaultMaxUDPSize = 1232
+	// advertise in OPT (see dnsparams; signald.toml has the same default).
+	DefaultMaxUDPSize = dnsparams.DefaultMaxUDPSize
 
 	// minUDPSize is the UDP payload every DNS speaker accepts (RFC 1035),
 	// and the cap for a query without EDNS.
@@ -35,8 +35,8 @@ const (
 	udpQueryMax = 4096
 
 	// DefaultTCPIdleTimeout closes a TCP connection that sent no query for
-	// this long (RFC 7766 §6.2.3 asks for seconds, not minutes; Knot uses 10s).
-	DefaultTCPIdleTimeout = 10 * time.Second
+	// this long (see dnsparams).
+	DefaultTCPIdleTimeout = dnsparams.DefaultTCPIdleTimeout
 
 	// DefaultTCPReadTimeout bounds receiving one message once its length
 	// prefix has arrived, against clients that trickle bytes.
@@ -46,10 +46,11 @@ const (
 	// not read them.
 	DefaultTCPWriteTimeout = 2 * time.Second
 
-	// DefaultMaxTCPConns caps concurrent TCP connections (NSD's tcp-count is
-	// 100). At the cap a new connection closes the one idle the longest;
-	// when all are busy it waits (see conns.go).
-	DefaultMaxTCPConns = 256
+	// DefaultMaxTCPConns caps concurrent TCP connections (see dnsparams;
+	// the default of dns.max_tcp_connections too). At the cap a new
+	// connection closes the one idle the longest; when all are busy it
+	// waits (see conns.go).
+	DefaultMaxTCPConns = dnsparams.DefaultMaxTCPConns
 
 	// DefaultMaxTCPQueries is the per-connection query limit: 0 = unlimited,
 	// as NSD's tcp-query-count. The idle timeout and the connection cap

@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 	"github.com/mirrorsignal/mirrorsignal/server/rrl"
 )
 
@@ -204,7 +205,7 @@ func TestRRLSlip(t *testing.T) {
 	}
 	t.Run("signed query dropped", func(t *testing.T) {
 		m := newQuery(testOrigin, dns.TypeSOA)
-		m.SetTsig(xfrKey, dns.HmacSHA256, 300, time.Now().Unix())
+		m.SetTsig(xfrKey, dns.HmacSHA256, dnsparams.TSIGFudgeSeconds, time.Now().Unix())
 		b, _, err := dns.TsigGenerate(m, xfrSecret, "", false)
 		if err != nil {
 			t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 )
 
 // FuzzSlowPath feeds arbitrary bytes to the path of signed queries and
@@ -19,7 +21,7 @@ import (
 // query's ID.
 func FuzzSlowPath(f *testing.F) {
 	signed := func(m *dns.Msg, secret string) []byte {
-		m.SetTsig(xfrKey, dns.HmacSHA256, 300, time.Now().Unix())
+		m.SetTsig(xfrKey, dns.HmacSHA256, dnsparams.TSIGFudgeSeconds, time.Now().Unix())
 		b, _, err := dns.TsigGenerate(m, secret, "", false)
 		if err != nil {
 			f.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
 
@@ -76,7 +77,7 @@ func axfrQuery(signed bool) *dns.Msg {
 	q := new(dns.Msg)
 	q.SetAxfr(testOrigin)
 	if signed {
-		q.SetTsig(xfrKey, dns.HmacSHA256, 300, time.Now().Unix())
+		q.SetTsig(xfrKey, dns.HmacSHA256, dnsparams.TSIGFudgeSeconds, time.Now().Unix())
 	}
 	return q
 }
@@ -85,7 +86,7 @@ func ixfrQuery(serial uint32, signed bool) *dns.Msg {
 	q := new(dns.Msg)
 	q.SetIxfr(testOrigin, serial, testNS1, "hostmaster.mirrors.example.test.")
 	if signed {
-		q.SetTsig(xfrKey, dns.HmacSHA256, 300, time.Now().Unix())
+		q.SetTsig(xfrKey, dns.HmacSHA256, dnsparams.TSIGFudgeSeconds, time.Now().Unix())
 	}
 	return q
 }
@@ -193,7 +194,7 @@ func TestTransferRefusals(t *testing.T) {
 			t.Run(c.name+" from "+src, func(t *testing.T) {
 				q := new(dns.Msg)
 				q.SetAxfr(testOrigin)
-				q.SetTsig(c.key, c.alg, 300, time.Now().Add(c.skew).Unix())
+				q.SetTsig(c.key, c.alg, dnsparams.TSIGFudgeSeconds, time.Now().Add(c.skew).Unix())
 				m := exchangeRaw(t, dialFrom(t, src, ts.tcp), q, c.secret)
 				tsig := m.IsTsig()
 				if m.Rcode != dns.RcodeNotAuth || tsig == nil || tsig.Error != c.tsigErr || len(m.Answer) != 0 {
@@ -323,7 +324,7 @@ func TestSignedQueries(t *testing.T) {
 		q := new(dns.Msg)
 		q.SetQuestion(testOrigin, dns.TypeSOA)
 		q.SetEdns0(1232, false)
-		q.SetTsig(xfrKey, dns.HmacSHA256, 300, time.Now().Unix())
+		q.SetTsig(xfrKey, dns.HmacSHA256, dnsparams.TSIGFudgeSeconds, time.Now().Unix())
 		c := &dns.Client{Net: network, Timeout: 2 * time.Second, TsigSecret: secrets}
 		addr := map[string]string{"udp": ts.udp, "tcp": ts.tcp}[network]
 		r, _, err := c.Exchange(q, addr)

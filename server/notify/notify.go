@@ -21,6 +21,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mirrorsignal/mirrorsignal/server/backoff"
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 )
 
 // Protocol durations and limits. Defaults apply to zero Config fields.
@@ -253,7 +254,7 @@ func (n *Notifier) send(ctx context.Context, t *target, serial uint32) error {
 	if t.Key != nil {
 		name := dns.CanonicalName(t.Key.Name)
 		c.TsigSecret = map[string]string{name: t.Key.Secret}
-		m.SetTsig(name, dns.HmacSHA256, 300, time.Now().Unix())
+		m.SetTsig(name, dns.HmacSHA256, dnsparams.TSIGFudgeSeconds, time.Now().Unix())
 	}
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
 	defer cancel()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
 
@@ -78,7 +79,7 @@ func (s *secondary) serve(w dns.ResponseWriter, r *dns.Msg) {
 	m.SetReply(r)
 	m.Authoritative = true
 	if t := r.IsTsig(); t != nil {
-		m.SetTsig(t.Hdr.Name, dns.HmacSHA256, 300, time.Now().Unix())
+		m.SetTsig(t.Hdr.Name, dns.HmacSHA256, dnsparams.TSIGFudgeSeconds, time.Now().Unix())
 	}
 	w.WriteMsg(m)
 }

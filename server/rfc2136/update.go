@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/mirrorsignal/mirrorsignal/server/backoff"
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 	"github.com/mirrorsignal/mirrorsignal/signal"
 )
 
@@ -62,7 +63,7 @@ func Send(ctx context.Context, t Target, m *dns.Msg) error {
 	if t.KeyName != "" {
 		key := dns.Fqdn(t.KeyName)
 		c.TsigSecret = map[string]string{key: t.Secret}
-		m.SetTsig(key, dns.HmacSHA256, 300, time.Now().Unix())
+		m.SetTsig(key, dns.HmacSHA256, dnsparams.TSIGFudgeSeconds, time.Now().Unix())
 	}
 	r, _, err := c.ExchangeContext(ctx, m, t.Server)
 	if err != nil {
