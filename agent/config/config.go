@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/mirrorsignal/mirrorsignal/signal"
+)
 
 // DNSSEC modes.
 const (
@@ -120,7 +124,7 @@ func Default() *Config {
 	return &Config{
 		Signal: Signal{Name: "current.mirrors.example.test.", MaxSkew: Duration(5 * time.Minute)},
 		DNS:    DNS{Timeout: Duration(3 * time.Second), Attempts: 2},
-		DNSSEC: DNSSEC{Mode: ModeOff, MaxSignatureAge: Duration(3 * time.Hour)},
+		DNSSEC: DNSSEC{Mode: ModeOff, MaxSignatureAge: Duration(signal.DefaultMaxSignatureAge)},
 		Sync: Sync{
 			Rsync:          "rsync",
 			LockFile:       "./var/mirror-agent.lock",

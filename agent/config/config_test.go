@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mirrorsignal/mirrorsignal/signal"
 )
 
 const minimal = `
@@ -104,14 +106,23 @@ func TestSourceHost(t *testing.T) {
 		"rsync://127.0.0.1:873/m":           "127.0.0.1",
 		"msync.example.org::centos/7":       "msync.example.org",
 		"rsync://[2001:db8::1]:873/m/":      "2001:db8::1",
+		"rsync://user@host/m":               "host",
 	} {
 		if got, err := SourceHost(in); err != nil || got != want {
 			t.Errorf("SourceHost(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "/local/path", "rsync://host", "rsync://user@host/m", "-e sh", "h::", "::m", "http://x/m"} {
+	for _, bad := range []string{"", "/local/path", "rsync://host", "-e sh", "h::", "::m", "http://x/m"} {
 		if _, err := SourceHost(bad); err == nil {
 			t.Errorf("SourceHost(%q) accepted", bad)
 		}
+	}
+}
+
+// TestMaxSignatureAgeDefault: the default is the one the heartbeat contract
+// with signald is stated for.
+func TestMaxSignatureAgeDefault(t *testing.T) {
+	if got := Default().DNSSEC.MaxSignatureAge.D(); got != signal.DefaultMaxSignatureAge {
+		t.Errorf("default max_signature_age %s, want signal.DefaultMaxSignatureAge %s", got, signal.DefaultMaxSignatureAge)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/mirrorsignal/mirrorsignal/signal"
 )
 
 const zone = "mirrors.example.test."
@@ -228,5 +230,33 @@ func TestNSECChain(t *testing.T) {
 	apex := chain[0].RRs[0].(*dns.NSEC)
 	if len(apex.TypeBitMap) != 4 || apex.TypeBitMap[0] != dns.TypeNS || apex.TypeBitMap[1] != dns.TypeSOA {
 		t.Fatalf("apex bitmap %v", apex.TypeBitMap)
+	}
+}
+
+// TestHeartbeatContract: signald's side of the heartbeat contract with
+// mirror-agent uses the shared constants of package signal.
+func TestHeartbeatContract(t *testing.T) {
+	if got := SignalPolicy.Heartbeat; got != signal.SignatureHeartbeat {
+		t.Errorf("signal TXT heartbeat %s, want signal.SignatureHeartbeat %s", got, signal.SignatureHeartbeat)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	set := RRset{Name: "current." + zone, Type: dns.TypeTXT, RRs: []dns.RR{
+		&dns.TXT{Hdr: dns.RR_Header{Name: "current." + zone, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 300}, Txt: []string{"1:2"}},
+	}}
+	sig, err := NewSig(set, mustKey(t, AlgEd25519, FlagKSK), SignalPolicy.Validity, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := now.Sub(time.Unix(int64(sig.Inception), 0)); got != signal.InceptionBackdate {
+		t.Errorf("inception back-dated %s, want signal.InceptionBackdate %s", got, signal.InceptionBackdate)
+	}
+	// A signature one heartbeat old is due: the agent never sees an older one.
+	s := Signer{Zone: zone, Keys: []*Key{mustKey(t, AlgEd25519, FlagKSK)}, PolicyFor: func(SetKey) Policy { return SignalPolicy }}
+	sigs, err := s.Sign([]RRset{set}, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.NeedsRefresh(sigs, now.Add(signal.SignatureHeartbeat-time.Second)) || !s.NeedsRefresh(sigs, now.Add(signal.SignatureHeartbeat)) {
+		t.Errorf("the signal TXT is not due for re-signing exactly one heartbeat (%s) after signing", signal.SignatureHeartbeat)
 	}
 }
