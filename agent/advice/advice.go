@@ -105,8 +105,14 @@ func checkSource(s string) error {
 			return fmt.Errorf("source %q: byte %q not allowed", s, c)
 		}
 	}
-	_, err := config.SourceHost(s)
-	return err
+	src, err := config.ParseSource(s)
+	if err != nil {
+		return err
+	}
+	if src.User != "" {
+		return fmt.Errorf("source %q: a user would send the agent's rsync password to an advised host", s)
+	}
+	return nil
 }
 
 // Verify checks the signature with pub, that the advice is for tree and for

@@ -91,6 +91,8 @@ func TestParseStrict(t *testing.T) {
 		"not rsync":     `{"tree":"content","signal":0,"issued":1,"expires":2,"sources":["http://h/m"]}`,
 		"bad signal":    `{"tree":"content","signal":5,"issued":1,"expires":2,"sources":[]}`,
 		"option source": `{"tree":"content","signal":0,"issued":1,"expires":2,"sources":["-e sh"]}`,
+		"remote shell":  `{"tree":"content","signal":0,"issued":1,"expires":2,"sources":["evil.example.com:x.mirror.example.net::centos/"]}`,
+		"user":          `{"tree":"content","signal":0,"issued":1,"expires":2,"sources":["rsync://u@a.mirror.example.net/m/"]}`,
 		"not an object": `[]`,
 	} {
 		if _, err := Parse([]byte(body)); err == nil {
@@ -137,5 +139,37 @@ func TestClientFetch(t *testing.T) {
 	c.Allow = []string{"other.example.org"}
 	if _, err := c.Fetch(context.Background(), "content", 0); err == nil {
 		t.Fatal("advice with no allowed source was used")
+	}
+}
+
+// TestFilterReadsTheHostAsRsyncDoes: the allow-list sees the host rsync
+// would contact, and a kept source is what rsync will be given.
+func TestFilterReadsTheHostAsRsyncDoes(t *testing.T) {
+	allow := []string{"*.mirror.example.net", "2001:db8::1"}
+	tests := []struct {
+		src  string
+		want string // the kept source; "" = dropped
+	}{
+		{"evil.example.com:x.mirror.example.net::centos/", ""},
+		{"rsync://evil.example.com:x.mirror.example.net/centos/", ""},
+		{"x.mirror.example.net:evil.example.com::centos/", ""},
+		{"evil.example.com@x.mirror.example.net::centos/", "evil.example.com@x.mirror.example.net::centos/"},
+		{"x.mirror.example.net@evil.example.com::centos/", ""},
+		{"rsync://[2001:db8::1]:873/centos/", "rsync://[2001:db8::1]:873/centos/"},
+		{"[2001:db8::1]::centos/", "[2001:db8::1]::centos/"},
+		{"rsync://X.Mirror.Example.NET/centos/", "rsync://x.mirror.example.net/centos/"},
+		{"x.mirror.example.net::centos/7", "x.mirror.example.net::centos/7"},
+		{"x.mirror.example.net:/centos/", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.src, func(t *testing.T) {
+			kept, dropped := Filter([]string{tc.src}, allow)
+			if tc.want == "" && (len(kept) != 0 || len(dropped) != 1) {
+				t.Fatalf("kept %q", kept)
+			}
+			if tc.want != "" && (len(kept) != 1 || kept[0] != tc.want) {
+				t.Fatalf("kept %q, dropped %q; want %q", kept, dropped, tc.want)
+			}
+		})
 	}
 }

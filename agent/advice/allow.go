@@ -25,11 +25,13 @@ func Allowed(host string, allow []string) bool {
 }
 
 // Filter splits sources into those whose host is allowed and the rest.
+// A kept source is rebuilt from its parse (config.ParseSource), so the host
+// rsync reads is the host the allow-list matched.
 func Filter(sources, allow []string) (kept, dropped []string) {
 	for _, s := range sources {
-		host, err := config.SourceHost(s)
-		if err == nil && Allowed(host, allow) {
-			kept = append(kept, s)
+		src, err := config.ParseSource(s)
+		if err == nil && Allowed(src.Host, allow) {
+			kept = append(kept, src.String())
 		} else {
 			dropped = append(dropped, s)
 		}

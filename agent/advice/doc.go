@@ -3,7 +3,10 @@
 // GET /api/v1/sync-sources). Advice is used only when its Ed25519 signature
 // verifies with the pinned key, it is for the asked tree and a signal at
 // least as new as the agent's, it is within its validity window, and only
-// for sources whose host is on the allow-list.
+// for sources whose host is on the allow-list. A source is parsed once, the
+// way rsync parses it (config.ParseSource): only daemon syntax, no user, no
+// ':' in the host outside an [IPv6] literal; the allow-list checks that
+// parse's host and rsync is given the source rebuilt from it.
 //
 // Wire format. GET sync_sources.url?mirror=M&tree=T answers 200 with
 //

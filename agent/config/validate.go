@@ -259,7 +259,7 @@ func (v *validator) tree(key, name string, t *Tree, layout []string) {
 		v.share(key+".max_delete_share", *t.MaxDeleteShare)
 	}
 	for i, s := range t.Sources {
-		if _, err := SourceHost(s); err != nil {
+		if _, err := ParseSource(s); err != nil {
 			v.bad(fmt.Sprintf("%s.sources[%d]", key, i), "%v", err)
 		}
 	}
@@ -268,27 +268,6 @@ func (v *validator) tree(key, name string, t *Tree, layout []string) {
 			v.bad(fmt.Sprintf("%s.excludes/metadata[%d]", key, i), "empty or contains a newline or NUL")
 		}
 	}
-}
-
-// SourceHost returns the host of an rsync source: rsync://host[:port]/module[/path]
-// or host::module[/path]. The module is required.
-func SourceHost(s string) (string, error) {
-	if strings.ContainsAny(s, " \t\n\x00") || strings.HasPrefix(s, "-") {
-		return "", fmt.Errorf("%q: not an rsync source", s)
-	}
-	if rest, ok := strings.CutPrefix(s, "rsync://"); ok {
-		u, err := url.Parse(s)
-		hostport, module, _ := strings.Cut(rest, "/")
-		if err != nil || u.Hostname() == "" || strings.Contains(hostport, "@") || module == "" {
-			return "", fmt.Errorf("%q: want rsync://host[:port]/module[/path]", s)
-		}
-		return strings.ToLower(u.Hostname()), nil
-	}
-	host, module, ok := strings.Cut(s, "::")
-	if !ok || host == "" || module == "" || strings.ContainsAny(host, "/@") {
-		return "", fmt.Errorf("%q: want rsync://host[:port]/module[/path] or host::module[/path]", s)
-	}
-	return strings.ToLower(strings.Trim(host, "[]")), nil
 }
 
 func (v *validator) checkin(c *Checkin, mirror string) {
