@@ -38,8 +38,33 @@ type Invocation struct {
 	Args []string
 }
 
-// Invocations returns the runs logged so far.
+// Invocations returns the sync runs logged so far: the pre-flight fetches
+// of a source's TIME file are left out (see Probes).
 func (w *Wrapper) Invocations(t testing.TB) []Invocation {
+	t.Helper()
+	var out []Invocation
+	for _, inv := range w.All(t) {
+		if !inv.Probe() {
+			out = append(out, inv)
+		}
+	}
+	return out
+}
+
+// Probes returns the pre-flight fetches logged so far.
+func (w *Wrapper) Probes(t testing.TB) []Invocation {
+	t.Helper()
+	var out []Invocation
+	for _, inv := range w.All(t) {
+		if inv.Probe() {
+			out = append(out, inv)
+		}
+	}
+	return out
+}
+
+// All returns every run logged so far, probes included.
+func (w *Wrapper) All(t testing.TB) []Invocation {
 	t.Helper()
 	f, err := os.Open(w.Log)
 	if os.IsNotExist(err) {
@@ -70,6 +95,12 @@ func (i Invocation) Source() string {
 		return ""
 	}
 	return i.Args[len(i.Args)-2]
+}
+
+// Probe reports whether the invocation is a pre-flight fetch of one file:
+// its source names a file, where a tree sync's source ends with "/".
+func (i Invocation) Probe() bool {
+	return !strings.HasSuffix(i.Source(), "/")
 }
 
 // Has reports whether the invocation has the argument a.

@@ -6,6 +6,13 @@
 // source), re-query and repeat (bounded) when the signal moved meanwhile,
 // save the state and check in.
 //
+// Before anything runs from a source, a pre-flight fetches its TIME file
+// alone into a scratch directory and requires it to be at least the signal
+// and the local TIME (so the unconditional sync, with the signal unknown,
+// never rolls a tree back): an empty, unmounted or stale upstream is skipped
+// before it can delete anything. The full stage carries rsync --max-delete,
+// sync.max_delete_share of the local tree's entries (preflight.go, guard.go).
+//
 // Its collaborators are small interfaces defined here, so the logic is tested
 // with fakes; package command wires the real ones. The error Run returns
 // carries the exit code (package exitcode) and has already been logged.

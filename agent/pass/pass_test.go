@@ -41,23 +41,34 @@ func (f *fakeReader) Read(context.Context) (query.Signal, error) {
 
 func (f *fakeReader) CheckLayout(context.Context) error { return nil }
 
-// fakeRsync "syncs" by writing the stamp each source holds into the TIME file.
+// fakeRsync "syncs" by writing the stamp each source holds into the TIME
+// file. A probe (the pre-flight) writes it into its scratch directory; a
+// source not in upstream has no TIME file (rsync exit 23).
 type fakeRsync struct {
 	upstream map[string]int64 // source → TIME it serves
 	fail     map[string]bool
-	runs     []string
-	onRun    func()
+	runs     []string // sources of the sync runs (probes left out)
+	probes   []string // sources of the pre-flight probes
+	onRun    func()   // called after every sync run
 }
 
 func (f *fakeRsync) Run(_ context.Context, j rsync.Job) error {
-	f.runs = append(f.runs, j.Source)
-	if f.onRun != nil {
-		f.onRun()
+	if j.Stage == rsync.Probe {
+		f.probes = append(f.probes, j.Source)
+	} else {
+		f.runs = append(f.runs, j.Source)
+		if f.onRun != nil {
+			defer f.onRun()
+		}
 	}
 	if f.fail[j.Source] {
 		return &rsync.ExitError{Code: 10, Reason: "error in socket I/O"}
 	}
-	return os.WriteFile(filepath.Join(j.Dest, j.TimeFile), signal.FormatTimeFile(f.upstream[j.Source]), 0o644)
+	stamp, ok := f.upstream[j.Source]
+	if !ok {
+		return &rsync.ExitError{Code: rsync.PartialError, Reason: "partial transfer due to error"}
+	}
+	return os.WriteFile(filepath.Join(j.Dest, j.TimeFile), signal.FormatTimeFile(stamp), 0o644)
 }
 
 type fakeAdvice struct {
@@ -88,8 +99,7 @@ func TestSignalMovedDuringSyncLoopsBounded(t *testing.T) {
 	base := int64(1_800_000_000)
 	rd := &fakeReader{records: [][]int64{{base, 0}, {base + 1, 0}, {base + 2, 0}, {base + 3, 0}, {base + 4, 0}}}
 	rs := &fakeRsync{upstream: map[string]int64{"content::a": base}}
-	rs.onRun = func() { rs.upstream["content::a"]++ } // upstream moves on during every sync
-	rs.upstream["content::a"] = base - 1
+	rs.onRun = func() { rs.upstream["content::a"]++ } // upstream moves on as every sync ends
 	p, cfg := setup(t, rd, rs)
 	cfg.Sync.MaxRounds = 3
 	if err := p.Run(context.Background()); err != nil {
@@ -107,14 +117,17 @@ func TestStaleThenRsyncFailureCodes(t *testing.T) {
 		upstream map[string]int64
 		fail     map[string]bool
 		code     int
-		runs     []string
+		probes   []string // pre-flights
+		runs     []string // syncs: only from sources that passed the pre-flight
 	}{
-		{"first fresh", map[string]int64{"content::a": base}, nil, exitcode.OK, []string{"content::a"}},
-		{"second fresh", map[string]int64{"content::a": base - 5, "content::b": base}, nil, exitcode.OK, []string{"content::a", "content::b"}},
-		{"none fresh", map[string]int64{"content::a": base - 5, "content::b": base - 1}, nil, exitcode.Behind, []string{"content::a", "content::b"}},
-		{"rsync fails, next fresh", map[string]int64{"content::b": base}, map[string]bool{"content::a": true}, exitcode.OK, []string{"content::a", "content::b"}},
-		{"stale and failed", map[string]int64{"content::b": base - 1}, map[string]bool{"content::a": true}, exitcode.Behind, []string{"content::a", "content::b"}},
-		{"all fail", nil, map[string]bool{"content::a": true, "content::b": true}, exitcode.Rsync, []string{"content::a", "content::b"}},
+		{"first fresh", map[string]int64{"content::a": base}, nil, exitcode.OK, []string{"content::a"}, []string{"content::a"}},
+		{"second fresh", map[string]int64{"content::a": base - 5, "content::b": base}, nil, exitcode.OK, []string{"content::a", "content::b"}, []string{"content::b"}},
+		{"none fresh", map[string]int64{"content::a": base - 5, "content::b": base - 1}, nil, exitcode.Behind, []string{"content::a", "content::b"}, nil},
+		{"no TIME, next fresh", map[string]int64{"content::b": base}, nil, exitcode.OK, []string{"content::a", "content::b"}, []string{"content::b"}},
+		{"no TIME anywhere", map[string]int64{}, nil, exitcode.Behind, []string{"content::a", "content::b"}, nil},
+		{"rsync fails, next fresh", map[string]int64{"content::b": base}, map[string]bool{"content::a": true}, exitcode.OK, []string{"content::a", "content::b"}, []string{"content::b"}},
+		{"stale and failed", map[string]int64{"content::b": base - 1}, map[string]bool{"content::a": true}, exitcode.Behind, []string{"content::a", "content::b"}, nil},
+		{"all fail", nil, map[string]bool{"content::a": true, "content::b": true}, exitcode.Rsync, []string{"content::a", "content::b"}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,8 +137,8 @@ func TestStaleThenRsyncFailureCodes(t *testing.T) {
 			if got := exitcode.Code(err); got != tc.code {
 				t.Fatalf("exit %d, want %d (%v)", got, tc.code, err)
 			}
-			if !slices.Equal(rs.runs, tc.runs) {
-				t.Fatalf("runs %v, want %v", rs.runs, tc.runs)
+			if !slices.Equal(rs.probes, tc.probes) || !slices.Equal(rs.runs, tc.runs) {
+				t.Fatalf("probes %v, runs %v; want %v, %v", rs.probes, rs.runs, tc.probes, tc.runs)
 			}
 			if err != nil && !exitcode.IsReported(err) {
 				t.Error("error not marked as logged")
@@ -142,7 +155,7 @@ func TestAdviceFirstThenConfigured(t *testing.T) {
 	}{
 		"advice used":     {fakeAdvice{res: advice.Result{Sources: []string{"near::m"}}}, []string{"near::m"}},
 		"advice refused":  {fakeAdvice{err: advice.ErrAdvice}, []string{"content::a"}},
-		"advice is stale": {fakeAdvice{res: advice.Result{Sources: []string{"stale::m"}}}, []string{"stale::m", "content::a"}},
+		"advice is stale": {fakeAdvice{res: advice.Result{Sources: []string{"stale::m"}}}, []string{"content::a"}}, // refused by the pre-flight
 	} {
 		t.Run(name, func(t *testing.T) {
 			rs := &fakeRsync{upstream: map[string]int64{"near::m": base, "stale::m": base - 1, "content::a": base}}

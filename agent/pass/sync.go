@@ -42,32 +42,50 @@ func (p *Pass) syncTree(ctx context.Context, r *run, it item) {
 }
 
 // trySources syncs from each source in turn until the local TIME reaches
-// the signal. It returns exitcode.Behind when some source synced but none
-// was fresh, exitcode.Rsync when rsync failed for every source.
+// the signal. A source must pass the pre-flight before anything runs from
+// it. It returns exitcode.Behind when some source was refused as behind (or
+// synced without reaching the signal) and none was fresh, exitcode.Rsync
+// when rsync failed for every source.
 func (p *Pass) trySources(ctx context.Context, log *slog.Logger, it item) (int, error) {
-	var failed, stale []string
+	var failed, behind []string
 	for _, src := range p.sources(ctx, log, it) {
-		if err := p.rsyncTree(ctx, it.tree, src); err != nil {
+		err := p.trySource(ctx, log, it, src)
+		switch {
+		case err == nil:
+			return exitcode.OK, nil
+		case ctx.Err() != nil:
+			return exitcode.Failure, fmt.Errorf("stopped: %w", ctx.Err())
+		case isBehind(err):
+			log.Warn("source is behind the signal or has no TIME file; trying the next source", "source", src, "err", err)
+			behind = append(behind, fmt.Sprintf("%s: %v", src, err))
+		default:
 			log.Warn("rsync from this source failed", "source", src, "err", err, "output", output(err))
 			failed = append(failed, fmt.Sprintf("%s: %v", src, err))
-			if ctx.Err() != nil {
-				return exitcode.Failure, fmt.Errorf("stopped: %w", ctx.Err())
-			}
-			continue
 		}
-		local := p.local(it.tree)
-		if local >= it.want {
-			log.Info("tree synced", "source", src, "local", local)
-			return exitcode.OK, nil
-		}
-		log.Warn("source is behind the signal; trying the next source", "source", src, "local", local, "signal", it.want)
-		stale = append(stale, src)
 	}
-	if len(stale) > 0 {
-		return exitcode.Behind, fmt.Errorf("upstream still behind after sync: local TIME below signal %d after syncing from %s%s",
-			it.want, strings.Join(stale, ", "), alsoFailed(failed))
+	if len(behind) > 0 {
+		return exitcode.Behind, fmt.Errorf("upstream still behind: no source reached TIME %d: %s%s",
+			floor(it), strings.Join(behind, "; "), alsoFailed(failed))
 	}
 	return exitcode.Rsync, fmt.Errorf("rsync failed for every source: %s", strings.Join(failed, "; "))
+}
+
+// trySource runs the pre-flight, then the sync, then checks the local TIME.
+func (p *Pass) trySource(ctx context.Context, log *slog.Logger, it item, src string) error {
+	stamp, err := p.preflight(ctx, it.tree, src, floor(it))
+	if err != nil {
+		return err
+	}
+	log.Info("pre-flight passed", "source", src, "source_time", stamp, "need", floor(it))
+	if err := p.rsyncTree(ctx, it.tree, src); err != nil {
+		return err
+	}
+	local := p.local(it.tree)
+	if local < it.want {
+		return &behindError{msg: fmt.Sprintf("local TIME %d still below the signal %d after the sync", local, it.want)}
+	}
+	log.Info("tree synced", "source", src, "local", local)
+	return nil
 }
 
 func alsoFailed(failed []string) string {
@@ -85,12 +103,17 @@ func output(err error) string {
 	return ""
 }
 
-// rsyncTree runs the one or two stages of a tree from src.
+// rsyncTree runs the one or two stages of a tree from src. The full stage
+// carries --max-delete from the tree's entries counted before stage one.
 func (p *Pass) rsyncTree(ctx context.Context, tree, src string) error {
+	g, err := p.guard(tree)
+	if err != nil {
+		return err
+	}
 	tc, sc := p.d.Config.Trees[tree], p.d.Config.Sync
 	j := rsync.Job{
 		Source: src, Dest: tc.Path, TimeFile: tc.TimeFile,
-		Excludes: tc.Excludes, Metadata: tc.Metadata, Options: sc.Options,
+		Excludes: tc.Excludes, Metadata: tc.Metadata, Options: sc.Options, MaxDelete: g.limit,
 		ConnectTimeout: sc.ConnectTimeout.D(), IOTimeout: sc.IOTimeout.D(),
 	}
 	if tc.TwoStage {
@@ -100,7 +123,7 @@ func (p *Pass) rsyncTree(ctx context.Context, tree, src string) error {
 		}
 	}
 	j.Stage = rsync.Full
-	return p.d.Rsync.Run(ctx, j)
+	return g.refused(p.d.Rsync.Run(ctx, j))
 }
 
 // sources returns the advised sources (verified, allow-listed) followed by
