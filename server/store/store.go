@@ -20,20 +20,6 @@ var ErrBackwards = errors.New("timestamp would go backwards")
 // ErrCorrupt is returned by Open when the database fails its integrity check.
 var ErrCorrupt = errors.New("store is corrupt")
 
-const schema = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS trees (name TEXT PRIMARY KEY, stamp INTEGER NOT NULL) STRICT;
-CREATE TABLE IF NOT EXISTS events (
-	id       INTEGER PRIMARY KEY AUTOINCREMENT,
-	tree     TEXT    NOT NULL,
-	stamp    INTEGER NOT NULL,
-	previous INTEGER NOT NULL,
-	forced   INTEGER NOT NULL,
-	serial   INTEGER NOT NULL,
-	at       INTEGER NOT NULL
-) STRICT;
-`
-
 // Store is the state database.
 type Store struct {
 	db   *sql.DB
@@ -57,17 +43,14 @@ type Event struct {
 	At       time.Time
 }
 
-// Open opens or creates the database at path and checks its integrity.
+// Open opens or creates the database at path, checks its integrity and
+// brings its schema to the latest version. A database from a newer signald
+// is refused with ErrNewerSchema and left as it is.
 func Open(ctx context.Context, path string) (*Store, error) {
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(5000)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	db, err := openDB(path, "FULL")
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, err
 	}
-	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path}
 	if err := s.init(ctx); err != nil {
 		db.Close()
@@ -76,43 +59,38 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
+// openDB opens the SQLite file at path in WAL mode with the given
+// synchronous setting, on one connection.
+func openDB(path, synchronous string) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(" + synchronous + ")", "busy_timeout(5000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
 func (s *Store) init(ctx context.Context) error {
-	var res string
-	if err := s.db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
-		return fmt.Errorf("%w: %s: %v (restore it from a backup or move it aside; signald will not serve a possibly regressed signal)", ErrCorrupt, s.path, err)
+	if err := checkIntegrity(ctx, s.db, s.path); err != nil {
+		return err
 	}
-	if res != "ok" {
-		return fmt.Errorf("%w: %s: integrity check says %q (restore it from a backup or move it aside)", ErrCorrupt, s.path, res)
-	}
-	if _, err := s.db.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("create schema in %s: %w", s.path, err)
+	if err := migrate(ctx, s.db, s.path, storeMigrations); err != nil {
+		return err
 	}
 	return s.checkNotReplaced(ctx)
 }
 
-// markerPath is a file beside the database that exists once the store has
-// held a serial. An empty database next to it means the database was
-// truncated or replaced: serving from it would regress the signal.
-func (s *Store) markerPath() string { return s.path + ".initialized" }
-
-func (s *Store) checkNotReplaced(ctx context.Context) error {
-	st, err := s.State(ctx)
-	if err != nil {
-		return err
+func checkIntegrity(ctx context.Context, db *sql.DB, path string) error {
+	var res string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
+		return fmt.Errorf("%w: %s: %v (restore it from a backup or move it aside; signald will not serve a possibly regressed signal)", ErrCorrupt, path, err)
 	}
-	_, statErr := os.Stat(s.markerPath())
-	switch {
-	case st.Serial == 0 && statErr == nil:
-		return fmt.Errorf("%w: %s is empty but held state before (%s exists); restore it from a backup, or remove both files to start from nothing", ErrCorrupt, s.path, s.markerPath())
-	case st.Serial != 0 && errors.Is(statErr, fs.ErrNotExist):
-		return s.mark()
-	}
-	return nil
-}
-
-func (s *Store) mark() error {
-	if err := os.WriteFile(s.markerPath(), []byte("signald store initialized\n"), 0o600); err != nil {
-		return fmt.Errorf("store marker: %w", err)
+	if res != "ok" {
+		return fmt.Errorf("%w: %s: integrity check says %q (restore it from a backup or move it aside)", ErrCorrupt, path, res)
 	}
 	return nil
 }
