@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 )
 
 // Config is the whole of signald.toml.
@@ -173,9 +175,9 @@ func Default() Config {
 		DNS: DNS{
 			Enabled:           true,
 			Listen:            "127.0.0.1:5353",
-			MaxUDPSize:        1232,
-			TCPIdleTimeout:    dur(10 * time.Second),
-			MaxTCPConnections: 1024,
+			MaxUDPSize:        dnsparams.DefaultMaxUDPSize,
+			TCPIdleTimeout:    dur(dnsparams.DefaultTCPIdleTimeout),
+			MaxTCPConnections: dnsparams.DefaultMaxTCPConns,
 			RRL:               DefaultRRL(),
 		},
 		HTTP: HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
@@ -194,16 +196,21 @@ func DefaultRRL() RRL {
 	return RRL{Enabled: true, Rate: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 56, Exempt: []string{}, TableSize: 1 << 16}
 }
 
-// Error is a configuration error naming the file and the key.
+// Error is a configuration error naming the file and the key. It has the
+// shape and message of the agent's config.KeyError: "file: key: reason",
+// leaving out an empty file or key.
 type Error struct {
 	File, Key, Reason string
 }
 
 func (e *Error) Error() string {
-	if e.Key == "" {
-		return fmt.Sprintf("%s: %s", e.File, e.Reason)
+	parts := make([]string, 0, 3)
+	for _, s := range []string{e.File, e.Key, e.Reason} {
+		if s != "" {
+			parts = append(parts, s)
+		}
 	}
-	return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Reason)
+	return strings.Join(parts, ": ")
 }
 
 // Load reads path over the defaults, strictly, and validates the result.
@@ -223,21 +230,28 @@ func Parse(path string, data []byte) (Config, error) {
 		return Config{}, decodeError(path, err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
-		keys := make([]string, len(und))
+		errs := make([]error, len(und))
 		for i, k := range und {
-			keys[i] = k.String()
+			errs[i] = &Error{File: path, Key: k.String(), Reason: "unknown key"}
 		}
-		return Config{}, &Error{File: path, Key: keys[0], Reason: "unknown key (unknown: " + strings.Join(keys, ", ") + ")"}
+		return Config{}, errors.Join(errs...)
 	}
 	cfg.normalize()
 	if err := cfg.Validate(); err != nil {
-		var ve *Error
-		if errors.As(err, &ve) {
-			ve.File = path
-		}
-		return Config{}, err
+		return Config{}, withFile(err, path)
 	}
 	return cfg, nil
+}
+
+// withFile names path as the file of every *Error joined in err.
+func withFile(err error, path string) error {
+	for _, e := range unjoin(err) {
+		var ce *Error
+		if errors.As(e, &ce) {
+			ce.File = path
+		}
+	}
+	return err
 }
 
 func decodeError(path string, err error) error {

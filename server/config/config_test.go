@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
 )
 
 const minimal = `
@@ -76,6 +78,69 @@ func TestParseErrorsNameKey(t *testing.T) {
 				t.Fatalf("err = %q (file %q key %q), want key %q", err, ce.File, ce.Key, tt.key)
 			}
 		})
+	}
+}
+
+// TestParseReportsEveryError: a file with several mistakes reports them
+// all, each an *Error naming the file and its key.
+func TestParseReportsEveryError(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		keys      []string
+	}{
+		{"three bad values", "[dns]\nmax_udp_size = 100\n[log]\nlevel = \"loud\"\nformat = \"xml\"\n" + minimal,
+			[]string{"dns.max_udp_size", "log.level", "log.format"}},
+		{"across sections", "[http]\nlisten = \"x\"\n[dns.rrl]\nrate = 0\n[[tsig]]\nname = \"k.\"\nsecret = \"short\"\n" + minimal,
+			[]string{"dns.rrl.rate", "http.listen", "tsig[0].secret"}},
+		{"unknown keys", "colour = 1\n[dns]\nlistne = 1\n" + minimal,
+			[]string{"colour", "dns.listne"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.toml", []byte(tt.doc))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want *Error", err)
+			}
+			var keys []string
+			for _, e := range unjoin(err) {
+				if !errors.As(e, &ce) || ce.File != "x.toml" {
+					t.Fatalf("%v is not an *Error naming x.toml", e)
+				}
+				keys = append(keys, ce.Key)
+				if !strings.Contains(err.Error(), "x.toml: "+ce.Key+": ") {
+					t.Errorf("message %q does not name x.toml: %s", err, ce.Key)
+				}
+			}
+			if !reflect.DeepEqual(keys, tt.keys) {
+				t.Errorf("keys %v, want %v", keys, tt.keys)
+			}
+		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	tests := []struct {
+		err  Error
+		want string
+	}{
+		{Error{File: "s.toml", Key: "dns.listen", Reason: "bad"}, "s.toml: dns.listen: bad"},
+		{Error{Key: "dns.listen", Reason: "bad"}, "dns.listen: bad"},
+		{Error{File: "s.toml", Reason: "no such file"}, "s.toml: no such file"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("%+v.Error() = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestDNSDefaults: signald.toml's [dns] defaults are the server's own.
+func TestDNSDefaults(t *testing.T) {
+	d := Default().DNS
+	if d.MaxTCPConnections != dnsparams.DefaultMaxTCPConns || d.MaxUDPSize != dnsparams.DefaultMaxUDPSize ||
+		d.TCPIdleTimeout.Duration != dnsparams.DefaultTCPIdleTimeout {
+		t.Errorf("[dns] defaults %+v, want those of package dnsparams", d)
 	}
 }
 

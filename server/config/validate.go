@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -12,63 +13,87 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/signal"
 )
 
-// Validate checks every value; the first problem is returned as an *Error
-// naming its key.
+// Validate checks every value and reports every problem at once: the error
+// joins one *Error per problem, each naming its key.
 func (c *Config) Validate() error {
 	checks := []func() error{
 		c.validateZone, c.validateTrees, c.validateDNS, c.validateHTTP, c.validateMisc,
 		c.validateTSIG, c.validateTransfer, c.validatePublishMode,
 	}
+	var errs []error
 	for _, check := range checks {
-		if err := check(); err != nil {
-			return err
-		}
+		errs = append(errs, unjoin(check())...)
 	}
-	return nil
+	return errors.Join(errs...)
 }
+
+// unjoin returns the errors joined in err (err itself when it joins
+// none; none for nil).
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+// problems collects the *Errors of one check.
+type problems []error
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, keyErr(key, format, args...))
+}
+
+func (p problems) err() error { return errors.Join(p...) }
 
 func keyErr(key, format string, args ...any) error {
 	return &Error{Key: key, Reason: fmt.Sprintf(format, args...)}
 }
 
 func (c *Config) validateZone() error {
+	var p problems
 	z := c.Zone
-	if err := checkName(z.Origin); err != nil {
-		return keyErr("zone.origin", "%v", err)
+	originErr := checkName(z.Origin)
+	if originErr != nil {
+		p.add("zone.origin", "%v", originErr)
 	}
 	if err := checkName(z.SignalName); err != nil {
-		return keyErr("zone.signal_name", "%v", err)
-	}
-	if !inZone(z.SignalName, z.Origin) || z.SignalName == z.Origin {
-		return keyErr("zone.signal_name", "%q is not below zone.origin %q", z.SignalName, z.Origin)
+		p.add("zone.signal_name", "%v", err)
+	} else if originErr == nil && (!inZone(z.SignalName, z.Origin) || z.SignalName == z.Origin) {
+		p.add("zone.signal_name", "%q is not below zone.origin %q", z.SignalName, z.Origin)
 	}
 	if len(z.NS) == 0 {
-		return keyErr("zone.ns", "at least one name server is required")
+		p.add("zone.ns", "at least one name server is required")
 	}
 	for i, ns := range z.NS {
-		key := fmt.Sprintf("zone.ns[%d]", i)
-		if err := checkName(ns.Name); err != nil {
-			return keyErr(key+".name", "%v", err)
-		}
-		if inZone(ns.Name, z.Origin) && len(ns.Addresses) == 0 {
-			return keyErr(key+".addresses", "%s is inside the zone and needs glue addresses", ns.Name)
-		}
-		for _, a := range ns.Addresses {
-			if _, err := netip.ParseAddr(a); err != nil {
-				return keyErr(key+".addresses", "%q is not an IP address", a)
-			}
-		}
+		c.checkNS(&p, fmt.Sprintf("zone.ns[%d]", i), ns)
 	}
 	if err := checkName(z.SOA.MName); err != nil {
-		return keyErr("zone.soa.mname", "%v", err)
+		p.add("zone.soa.mname", "%v", err)
 	}
 	if err := checkName(z.SOA.RName); err != nil {
-		return keyErr("zone.soa.rname", "%v", err)
+		p.add("zone.soa.rname", "%v", err)
 	}
-	return c.validateTTLs()
+	c.checkTTLs(&p)
+	return p.err()
 }
 
-func (c *Config) validateTTLs() error {
+func (c *Config) checkNS(p *problems, key string, ns NameServer) {
+	if err := checkName(ns.Name); err != nil {
+		p.add(key+".name", "%v", err)
+	} else if inZone(ns.Name, c.Zone.Origin) && len(ns.Addresses) == 0 {
+		p.add(key+".addresses", "%s is inside the zone and needs glue addresses", ns.Name)
+	}
+	for _, a := range ns.Addresses {
+		if _, err := netip.ParseAddr(a); err != nil {
+			p.add(key+".addresses", "%q is not an IP address", a)
+		}
+	}
+}
+
+func (c *Config) checkTTLs(p *problems) {
 	z := c.Zone
 	ttls := []struct {
 		key      string
@@ -84,47 +109,49 @@ func (c *Config) validateTTLs() error {
 	}
 	for _, t := range ttls {
 		if t.v < t.min || t.v > t.max || t.v%time.Second != 0 {
-			return keyErr(t.key, "%s must be whole seconds between %s and %s", t.v, t.min, t.max)
+			p.add(t.key, "%s must be whole seconds between %s and %s", t.v, t.min, t.max)
 		}
 	}
-	return nil
 }
 
 func (c *Config) validateTrees() error {
 	if len(c.Trees) == 0 {
 		return keyErr("trees", "at least one [[trees]] entry is required")
 	}
+	var p problems
 	if _, err := signal.ParseLayout(c.Layout().String()); err != nil {
-		return keyErr("trees", "%v", err)
+		p.add("trees", "%v", err)
 	}
 	if n := len(c.Zone.SignalName); n+len(c.Trees)*11 > 255 {
-		return keyErr("trees", "too many trees for one TXT string")
+		p.add("trees", "too many trees for one TXT string")
 	}
-	return nil
+	return p.err()
 }
 
 func (c *Config) validateDNS() error {
 	if !c.DNS.Enabled {
 		return nil
 	}
+	var p problems
 	if _, err := netip.ParseAddrPort(c.DNS.Listen); err != nil {
-		return keyErr("dns.listen", "%q is not an address:port", c.DNS.Listen)
+		p.add("dns.listen", "%q is not an address:port", c.DNS.Listen)
 	}
 	if c.DNS.MaxUDPSize < 512 || c.DNS.MaxUDPSize > 4096 {
-		return keyErr("dns.max_udp_size", "%d must be between 512 and 4096", c.DNS.MaxUDPSize)
+		p.add("dns.max_udp_size", "%d must be between 512 and 4096", c.DNS.MaxUDPSize)
 	}
 	if c.DNS.TCPIdleTimeout.Duration < 100*time.Millisecond || c.DNS.TCPIdleTimeout.Duration > 10*time.Minute {
-		return keyErr("dns.tcp_idle_timeout", "%s must be between 100ms and 10m", c.DNS.TCPIdleTimeout)
+		p.add("dns.tcp_idle_timeout", "%s must be between 100ms and 10m", c.DNS.TCPIdleTimeout)
 	}
 	if c.DNS.MaxTCPConnections < 1 || c.DNS.MaxTCPConnections > 1_000_000 {
-		return keyErr("dns.max_tcp_connections", "%d must be between 1 and 1000000", c.DNS.MaxTCPConnections)
+		p.add("dns.max_tcp_connections", "%d must be between 1 and 1000000", c.DNS.MaxTCPConnections)
 	}
-	return c.validateRRL()
+	c.checkRRL(&p)
+	return p.err()
 }
 
-// validateRRL checks [dns.rrl], also when it is disabled, so that turning
+// checkRRL checks [dns.rrl], also when it is disabled, so that turning
 // it on cannot reveal a typo.
-func (c *Config) validateRRL() error {
+func (c *Config) checkRRL(p *problems) {
 	r := c.DNS.RRL
 	ranges := []struct {
 		key      string
@@ -139,15 +166,14 @@ func (c *Config) validateRRL() error {
 	}
 	for _, f := range ranges {
 		if f.v < f.min || f.v > f.max {
-			return keyErr(f.key, "%d must be between %d and %d", f.v, f.min, f.max)
+			p.add(f.key, "%d must be between %d and %d", f.v, f.min, f.max)
 		}
 	}
-	for i, p := range r.Exempt {
-		if _, err := parsePrefix(p); err != nil {
-			return keyErr(fmt.Sprintf("dns.rrl.exempt[%d]", i), "%q is not an address or prefix", p)
+	for i, e := range r.Exempt {
+		if _, err := parsePrefix(e); err != nil {
+			p.add(fmt.Sprintf("dns.rrl.exempt[%d]", i), "%q is not an address or prefix", e)
 		}
 	}
-	return nil
 }
 
 func (c *Config) validateHTTP() error {
@@ -161,34 +187,35 @@ func (c *Config) validateHTTP() error {
 }
 
 func (c *Config) validateMisc() error {
+	var p problems
 	if strings.TrimSpace(c.StateDir) == "" {
-		return keyErr("state_dir", "must not be empty")
+		p.add("state_dir", "must not be empty")
 	}
 	if c.Publish.TokenFile == "" {
-		return keyErr("publish.token_file", "must not be empty")
+		p.add("publish.token_file", "must not be empty")
 	}
 	if c.Publish.MaxFuture.Duration < 0 || c.Publish.MaxFuture.Duration > 24*time.Hour {
-		return keyErr("publish.max_future", "%s must be between 0s and 24h", c.Publish.MaxFuture)
+		p.add("publish.max_future", "%s must be between 0s and 24h", c.Publish.MaxFuture)
 	}
 	switch c.DNSSEC.Algorithm {
 	case "ecdsap256", "ed25519":
 	default:
-		return keyErr("dnssec.algorithm", "%q must be ecdsap256 or ed25519", c.DNSSEC.Algorithm)
+		p.add("dnssec.algorithm", "%q must be ecdsap256 or ed25519", c.DNSSEC.Algorithm)
 	}
 	if c.DNSSEC.KeyDir == "" {
-		return keyErr("dnssec.key_dir", "must not be empty")
+		p.add("dnssec.key_dir", "must not be empty")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
-		return keyErr("log.level", "%q must be debug, info, warn or error", c.Log.Level)
+		p.add("log.level", "%q must be debug, info, warn or error", c.Log.Level)
 	}
 	switch c.Log.Format {
 	case "text", "json":
 	default:
-		return keyErr("log.format", "%q must be text or json", c.Log.Format)
+		p.add("log.format", "%q must be text or json", c.Log.Format)
 	}
-	return nil
+	return p.err()
 }
 
 // Layout returns the tree names in record order.
@@ -250,26 +277,25 @@ func inZone(name, origin string) bool {
 }
 
 func (c *Config) validateTSIG() error {
+	var p problems
 	seen := map[string]bool{}
 	for i, k := range c.TSIG {
 		key := fmt.Sprintf("tsig[%d]", i)
 		if err := checkName(k.Name); err != nil {
-			return keyErr(key+".name", "%v", err)
-		}
-		if seen[k.Name] {
-			return keyErr(key+".name", "key %s is defined twice", k.Name)
+			p.add(key+".name", "%v", err)
+		} else if seen[k.Name] {
+			p.add(key+".name", "key %s is defined twice", k.Name)
 		}
 		seen[k.Name] = true
 		if (k.Secret == "") == (k.SecretFile == "") {
-			return keyErr(key+".secret", "give exactly one of secret and secret_file")
-		}
-		if k.Secret != "" {
+			p.add(key+".secret", "give exactly one of secret and secret_file")
+		} else if k.Secret != "" {
 			if err := checkSecret(k.Secret); err != nil {
-				return keyErr(key+".secret", "%v", err)
+				p.add(key+".secret", "%v", err)
 			}
 		}
 	}
-	return nil
+	return p.err()
 }
 
 func checkSecret(s string) error {
@@ -293,26 +319,27 @@ func (c *Config) hasTSIG(name string) bool {
 }
 
 func (c *Config) validateTransfer() error {
-	for i, p := range c.Transfer.AllowFrom {
-		if _, err := parsePrefix(p); err != nil {
-			return keyErr(fmt.Sprintf("transfer.allow_from[%d]", i), "%q is not an address or prefix", p)
+	var p problems
+	for i, a := range c.Transfer.AllowFrom {
+		if _, err := parsePrefix(a); err != nil {
+			p.add(fmt.Sprintf("transfer.allow_from[%d]", i), "%q is not an address or prefix", a)
 		}
 	}
 	for i, k := range c.Transfer.Keys {
 		if !c.hasTSIG(k) {
-			return keyErr(fmt.Sprintf("transfer.keys[%d]", i), "no [[tsig]] key named %q", k)
+			p.add(fmt.Sprintf("transfer.keys[%d]", i), "no [[tsig]] key named %q", k)
 		}
 	}
 	for i, s := range c.Notify {
 		key := fmt.Sprintf("notify[%d]", i)
 		if _, err := netip.ParseAddrPort(s.Address); err != nil {
-			return keyErr(key+".address", "%q is not an address:port", s.Address)
+			p.add(key+".address", "%q is not an address:port", s.Address)
 		}
 		if s.TSIGKey != "" && !c.hasTSIG(s.TSIGKey) {
-			return keyErr(key+".tsig_key", "no [[tsig]] key named %q", s.TSIGKey)
+			p.add(key+".tsig_key", "no [[tsig]] key named %q", s.TSIGKey)
 		}
 	}
-	return nil
+	return p.err()
 }
 
 // parsePrefix accepts "127.0.0.1/32" or a bare address.
@@ -356,23 +383,23 @@ func (c *Config) validatePublishMode() error {
 	default:
 		return keyErr("publish.mode", "%q must be serve or rfc2136", c.Publish.Mode)
 	}
+	var p problems
 	r := c.Publish.RFC2136
 	if _, _, err := net.SplitHostPort(r.Server); err != nil {
-		return keyErr("publish.rfc2136.server", "%q is not host:port", r.Server)
+		p.add("publish.rfc2136.server", "%q is not host:port", r.Server)
 	}
 	if err := checkName(r.Zone); err != nil {
-		return keyErr("publish.rfc2136.zone", "%v", err)
-	}
-	if !inZone(c.Zone.SignalName, r.Zone) {
-		return keyErr("publish.rfc2136.zone", "signal name %s is not inside %s", c.Zone.SignalName, r.Zone)
+		p.add("publish.rfc2136.zone", "%v", err)
+	} else if !inZone(c.Zone.SignalName, r.Zone) {
+		p.add("publish.rfc2136.zone", "signal name %s is not inside %s", c.Zone.SignalName, r.Zone)
 	}
 	if r.TSIGKey != "" && !c.hasTSIG(r.TSIGKey) {
-		return keyErr("publish.rfc2136.tsig_key", "no [[tsig]] key named %q", r.TSIGKey)
+		p.add("publish.rfc2136.tsig_key", "no [[tsig]] key named %q", r.TSIGKey)
 	}
 	if r.Timeout.Duration <= 0 || r.Timeout.Duration > time.Minute {
-		return keyErr("publish.rfc2136.timeout", "%s must be between 0s and 1m", r.Timeout)
+		p.add("publish.rfc2136.timeout", "%s must be between 0s and 1m", r.Timeout)
 	}
-	return nil
+	return p.err()
 }
 
 // TSIGSecrets returns every [[tsig]] key's base64 secret by name, reading
