@@ -147,9 +147,9 @@ func TestSixtyDays(t *testing.T) {
 	signal := SetKey{"current." + zone, dns.TypeTXT}
 	s := Signer{Zone: zone, Keys: []*Key{k}, PolicyFor: func(sk SetKey) Policy {
 		if sk == signal {
-			return SignalPolicy
+			return SignalPolicy()
 		}
-		return DefaultPolicy
+		return DefaultPolicy()
 	}}
 	sets := []RRset{keySet(k), txtSet(signal.Name, "1:2:3")}
 	start := time.Unix(1_800_000_000, 0)
@@ -236,14 +236,14 @@ func TestNSECChain(t *testing.T) {
 // TestHeartbeatContract: signald's side of the heartbeat contract with
 // mirror-agent uses the shared constants of package signal.
 func TestHeartbeatContract(t *testing.T) {
-	if got := SignalPolicy.Heartbeat; got != signal.SignatureHeartbeat {
+	if got := SignalPolicy().Heartbeat; got != signal.SignatureHeartbeat {
 		t.Errorf("signal TXT heartbeat %s, want signal.SignatureHeartbeat %s", got, signal.SignatureHeartbeat)
 	}
 	now := time.Unix(1_700_000_000, 0)
 	set := RRset{Name: "current." + zone, Type: dns.TypeTXT, RRs: []dns.RR{
 		&dns.TXT{Hdr: dns.RR_Header{Name: "current." + zone, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 300}, Txt: []string{"1:2"}},
 	}}
-	sig, err := NewSig(set, mustKey(t, AlgEd25519, FlagKSK), SignalPolicy.Validity, now)
+	sig, err := NewSig(set, mustKey(t, AlgEd25519, FlagKSK), SignalPolicy().Validity, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestHeartbeatContract(t *testing.T) {
 		t.Errorf("inception back-dated %s, want signal.InceptionBackdate %s", got, signal.InceptionBackdate)
 	}
 	// A signature one heartbeat old is due: the agent never sees an older one.
-	s := Signer{Zone: zone, Keys: []*Key{mustKey(t, AlgEd25519, FlagKSK)}, PolicyFor: func(SetKey) Policy { return SignalPolicy }}
+	s := Signer{Zone: zone, Keys: []*Key{mustKey(t, AlgEd25519, FlagKSK)}, PolicyFor: func(SetKey) Policy { return SignalPolicy() }}
 	sigs, err := s.Sign([]RRset{set}, nil, now)
 	if err != nil {
 		t.Fatal(err)

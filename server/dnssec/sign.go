@@ -36,11 +36,16 @@ type Policy struct {
 	Heartbeat time.Duration
 }
 
-// DefaultPolicy is the policy of every RRset but the signal TXT.
-var DefaultPolicy = Policy{Validity: Validity, Refresh: RefreshMargin}
+// DefaultPolicy returns the policy of every RRset but the signal TXT.
+func DefaultPolicy() Policy {
+	return Policy{Validity: Validity, Refresh: RefreshMargin}
+}
 
-// SignalPolicy is the policy of the signal TXT RRset.
-var SignalPolicy = Policy{Validity: SignalValidity, Refresh: SignalValidity / 2, Heartbeat: SignalHeartbeat}
+// SignalPolicy returns the policy of the signal TXT RRset: short-lived
+// signatures, re-made every SignalHeartbeat.
+func SignalPolicy() Policy {
+	return Policy{Validity: SignalValidity, Refresh: SignalValidity / 2, Heartbeat: SignalHeartbeat}
+}
 
 // Signer signs a zone's RRsets with its keys. It is a value: Sign is a pure
 // function of its arguments.
@@ -49,6 +54,14 @@ type Signer struct {
 	Keys []*Key
 	// PolicyFor returns the policy of an RRset; nil means DefaultPolicy.
 	PolicyFor func(SetKey) Policy
+}
+
+// policy returns the policy of the RRset key.
+func (s Signer) policy(key SetKey) Policy {
+	if s.PolicyFor == nil {
+		return DefaultPolicy()
+	}
+	return s.PolicyFor(key)
 }
 
 // Sign returns the signatures of each RRset at time now. A signature in prev
@@ -62,10 +75,7 @@ func (s Signer) Sign(sets []RRset, prev map[SetKey][]*dns.RRSIG, now time.Time) 
 	}
 	out := make(map[SetKey][]*dns.RRSIG, len(sets))
 	for _, set := range sets {
-		pol := DefaultPolicy
-		if s.PolicyFor != nil {
-			pol = s.PolicyFor(set.Key())
-		}
+		pol := s.policy(set.Key())
 		var sigs []*dns.RRSIG
 		for _, k := range s.signersOf(set.Type) {
 			sig, err := s.sigFor(set, k, pol, prev[set.Key()], now)
@@ -137,10 +147,7 @@ func NewSig(set RRset, k *Key, validity time.Duration, now time.Time) (*dns.RRSI
 // sigs under the policies, and the earliest expiry.
 func (s Signer) NextRefresh(sigs map[SetKey][]*dns.RRSIG) (refresh, expiry time.Time) {
 	for key, list := range sigs {
-		pol := DefaultPolicy
-		if s.PolicyFor != nil {
-			pol = s.PolicyFor(key)
-		}
+		pol := s.policy(key)
 		for _, sig := range list {
 			exp := time.Unix(int64(sig.Expiration), 0)
 			r := exp.Add(-pol.Refresh)
@@ -219,10 +226,7 @@ type Signatures = map[SetKey][]*dns.RRSIG
 // clock went back).
 func (s Signer) NeedsRefresh(sigs Signatures, now time.Time) bool {
 	for key, list := range sigs {
-		pol := DefaultPolicy
-		if s.PolicyFor != nil {
-			pol = s.PolicyFor(key)
-		}
+		pol := s.policy(key)
 		for _, sig := range list {
 			if !fresh(sig, pol, now) {
 				return true
