@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -46,7 +45,7 @@ type instance struct {
 	dir, cfg   string
 	dns, http  string
 	cmd        *exec.Cmd
-	stderr     *bytes.Buffer
+	stderr     *testtool.Buffer // signald's log, written while it runs
 	httpClient *http.Client
 }
 
@@ -85,7 +84,7 @@ listen = %q
 
 func (in *instance) start(t *testing.T) {
 	t.Helper()
-	in.stderr = new(bytes.Buffer)
+	in.stderr = new(testtool.Buffer)
 	in.cmd = exec.Command(filepath.Join(binDir, "signald"), "-config", in.cfg)
 	in.cmd.Stderr = in.stderr
 	if err := in.cmd.Start(); err != nil {
