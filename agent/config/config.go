@@ -57,7 +57,7 @@ type DNSSEC struct {
 type Sync struct {
 	Rsync          string   `toml:"rsync"`           // rsync binary (or a wrapper)
 	Options        []string `toml:"options"`         // extra rsync options, e.g. --bwlimit=10m
-	LockFile       string   `toml:"lock_file"`       // never deleted
+	LockFile       string   `toml:"lock_file"`       // never deleted; 0600, the agent user's own
 	StateFile      string   `toml:"state_file"`      // last success per tree
 	Jitter         Duration `toml:"jitter"`          // run/daemon sleep uniform in [0, jitter]
 	DaemonInterval Duration `toml:"daemon_interval"` // daemon: pause between passes (plus jitter)

@@ -3,6 +3,7 @@ package pass
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -81,7 +82,8 @@ func (r *run) result() error {
 	return exitcode.Reported(exitcode.New(exitcode.Worst(r.codes...), errors.Join(r.errs...)))
 }
 
-// Run is one pass. Lock busy returns nil (exit 0).
+// Run is one pass. Lock busy returns nil (exit 0), unless it has been busy
+// for longer than sync.max_interval.
 func (p *Pass) Run(ctx context.Context) error {
 	st, err := state.Load(p.d.Config.Sync.StateFile)
 	if err != nil {
@@ -140,7 +142,8 @@ func (p *Pass) rounds(ctx context.Context, r *run, sig query.Signal, sigErr erro
 	}
 }
 
-// lock takes the lock once per pass. Busy is logged at info level (exit 0).
+// lock takes the lock once per pass. Busy is logged at info level (exit 0)
+// unless it has lasted too long (see busy).
 func (p *Pass) lock(r *run) (busy bool) {
 	if r.unlock != nil {
 		return false
@@ -148,7 +151,7 @@ func (p *Pass) lock(r *run) (busy bool) {
 	unlock, err := p.d.Lock()
 	switch {
 	case errors.Is(err, lockfile.ErrBusy):
-		p.d.Log.Info("another mirror-agent holds the lock; exiting", "err", err)
+		p.busy(r, err)
 		return true
 	case err != nil:
 		p.d.Log.Error("cannot take the lock", "err", err)
@@ -156,7 +159,43 @@ func (p *Pass) lock(r *run) (busy bool) {
 		return false
 	}
 	r.unlock = unlock
+	r.st.LockBusySince = 0
 	return false
+}
+
+// busy reports a busy lock. It is normal until the lock has been busy for
+// longer than sync.max_interval: then the holder is stuck, or is someone
+// keeping every pass and the max-interval sync from running, and each pass
+// fails (exit 1, on stderr) naming the holder.
+func (p *Pass) busy(r *run, err error) {
+	now := p.d.Now()
+	since := p.busySince(now)
+	limit := p.d.Config.Sync.MaxInterval.D()
+	if held := now.Sub(since); held > limit {
+		err = fmt.Errorf("%w; busy since %s (%s), longer than sync.max_interval %s",
+			err, since.UTC().Format(time.RFC3339), held.Round(time.Second), limit)
+		p.d.Log.Error("the lock has been busy too long: no pass can sync", "err", err)
+		r.fail(exitcode.Failure, err)
+		return
+	}
+	p.d.Log.Info("another mirror-agent holds the lock; exiting", "err", err)
+}
+
+// busySince returns when passes first found the lock busy, recording now
+// if this is the first. The holder may be saving the state file, so it is
+// re-read just before writing, and written once per busy spell.
+func (p *Pass) busySince(now time.Time) time.Time {
+	path := p.d.Config.Sync.StateFile
+	st, err := state.Load(path)
+	if err == nil && st.LockBusySince == 0 {
+		st.LockBusySince = now.Unix()
+		err = state.Save(path, st)
+	}
+	if err != nil {
+		p.d.Log.Warn("cannot record since when the lock is busy", "err", err)
+		return now
+	}
+	return time.Unix(st.LockBusySince, 0)
 }
 
 func (r *run) release(log *slog.Logger) {

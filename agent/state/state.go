@@ -1,6 +1,6 @@
 // Package state keeps the agent's small state file: per tree the last
-// successful sync (for `status` and the max-interval rule) and the last
-// signal seen. The file is JSON, written atomically (temp file in the same
+// successful sync (for `status` and the max-interval rule), the last
+// signal seen, and since when the lock has been busy. The file is JSON, written atomically (temp file in the same
 // directory, fsync, rename, fsync of the directory).
 package state
 
@@ -33,10 +33,11 @@ type Tree struct {
 
 // State is the whole file.
 type State struct {
-	Version    int              `json:"version"`
-	Signal     string           `json:"signal,omitempty"`      // last valid TXT seen
-	SignalSeen int64            `json:"signal_seen,omitempty"` // when
-	Trees      map[string]*Tree `json:"trees"`
+	Version       int              `json:"version"`
+	Signal        string           `json:"signal,omitempty"`          // last valid TXT seen
+	SignalSeen    int64            `json:"signal_seen,omitempty"`     // when
+	LockBusySince int64            `json:"lock_busy_since,omitempty"` // first pass that found the lock busy; 0 once a pass takes it
+	Trees         map[string]*Tree `json:"trees"`
 }
 
 // New returns an empty state.
