@@ -4,8 +4,8 @@
 // NOTIFY over UDP to each configured secondary, optionally signed with
 // TSIG (hmac-sha256), and retries with exponential backoff until the
 // secondary acknowledges it, a newer serial supersedes it, or the tries
-// run out. It uses miekg/dns and must not import agent or the other server
-// components.
+// run out. It uses miekg/dns, backoff and dnsparams, and must not import
+// agent or the other server components.
 package notify
 
 import (
