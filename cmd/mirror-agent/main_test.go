@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,7 +54,9 @@ func TestUsageAndConfigExitCodes(t *testing.T) {
 
 // TestKill9MidRsync kills the agent with SIGKILL while rsync copies a big
 // file slowly: rsync must die with it, and the next run must take the lock
-// and complete the tree.
+// and complete the tree. At --bwlimit=20 the copy needs about 7 minutes, so
+// only the parent-death signal and the guard in package rsync can make the
+// whole rsync process group go within killGrace.
 func TestKill9MidRsync(t *testing.T) {
 	dir := t.TempDir()
 	upstream, local := filepath.Join(dir, "up"), filepath.Join(dir, "local")
@@ -66,7 +69,7 @@ func TestKill9MidRsync(t *testing.T) {
 	dns.SetTXT("current.mirrors.example.test.", strconv.FormatInt(stamp, 10))
 	dns.SetTXT("_trees.current.mirrors.example.test.", "content")
 
-	slow := writeConfig(t, dir, "slow", dns.Addr, wrap.Path, rsyncd.URL("content"), local, `"--bwlimit=500"`)
+	slow := writeConfig(t, dir, "slow", dns.Addr, wrap.Path, rsyncd.URL("content"), local, `"--bwlimit=20"`)
 	agent := exec.Command(os.Args[0], "trigger", "-config", slow)
 	agent.Env = append(os.Environ(), asAgent+"=1")
 	var stderr bytes.Buffer
@@ -81,11 +84,14 @@ func TestKill9MidRsync(t *testing.T) {
 		}
 		return pgid > 0 && partialExists(local)
 	})
+	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) }) // a failed run leaves no 7-minute rsync behind
 	if err := agent.Process.Kill(); err != nil { // SIGKILL: no cleanup code runs
 		t.Fatal(err)
 	}
 	_ = agent.Wait()
-	waitFor(t, func() bool { return groupGone(pgid) })
+	killed := time.Now()
+	waitWithin(t, killGrace, func() bool { return groupGone(pgid) })
+	t.Logf("rsync group %d gone %s after kill -9 of the agent", pgid, time.Since(killed).Round(time.Millisecond))
 
 	fast := writeConfig(t, dir, "fast", dns.Addr, wrap.Path, rsyncd.URL("content"), local, "")
 	next := exec.Command(os.Args[0], "trigger", "-config", fast)
@@ -188,12 +194,20 @@ func mustWrite(t *testing.T, path, body string) {
 	}
 }
 
+// killGrace is how long the rsync group may outlive a kill -9 of the agent.
+const killGrace = 2 * time.Second
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	waitWithin(t, 30*time.Second, cond)
+}
+
+func waitWithin(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting")
+			t.Fatalf("timed out after %s waiting", d)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
