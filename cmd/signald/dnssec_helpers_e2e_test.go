@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,13 +75,26 @@ func rrsetWithSigs(t *testing.T, addr, name string, qtype uint16) ([]dns.RR, []*
 // servedKeys returns the apex DNSKEYs served by addr, by tag.
 func servedKeys(t *testing.T, addr string) map[uint16]*dns.DNSKEY {
 	t.Helper()
-	rrs, _ := rrsetWithSigs(t, addr, zoneOrigin, dns.TypeDNSKEY)
-	keys := make(map[uint16]*dns.DNSKEY, len(rrs))
-	for _, rr := range rrs {
-		k := rr.(*dns.DNSKEY)
-		keys[k.KeyTag()] = k
+	keys, err := queryKeys(addr)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return keys
+}
+
+// queryKeys returns the apex DNSKEYs served by addr, by tag.
+func queryKeys(addr string) (map[uint16]*dns.DNSKEY, error) {
+	m, err := dnsharness.Exchange(addr, zoneOrigin, dns.TypeDNSKEY, false)
+	if err != nil {
+		return nil, fmt.Errorf("DNSKEY at %s: %w", addr, err)
+	}
+	keys := map[uint16]*dns.DNSKEY{}
+	for _, rr := range m.Answer {
+		if k, ok := rr.(*dns.DNSKEY); ok {
+			keys[k.KeyTag()] = k
+		}
+	}
+	return keys, nil
 }
 
 // tagsOf returns the sorted tags of keys.
@@ -164,4 +179,19 @@ func countLines(log string, words ...string) int {
 		}
 	}
 	return n
+}
+
+// alive reports whether signald's process is still running (not exited,
+// not a zombie waiting to be reaped).
+func (in *instance) alive() bool {
+	if in.cmd == nil || in.cmd.Process == nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", in.cmd.Process.Pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: the state follows the last ')'.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	return len(f) > 0 && f[0] != "Z" && f[0] != "X"
 }

@@ -6,10 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
@@ -72,15 +75,23 @@ func TestCorruptStoreRefusesStart(t *testing.T) {
 
 // TestKill9DuringResign: SIGHUP makes signald reload its keys and re-sign
 // the zone; killing it with SIGKILL at random moments around that and
-// restarting always yields a zone that ldns-verify-zone accepts.
+// restarting always yields a zone that ldns-verify-zone accepts. Each round
+// first adds a key and checks that one SIGHUP reloads it while signald keeps
+// running, so the kills land in real reloads, not in a dead process.
 func TestKill9DuringResign(t *testing.T) {
 	dig := testtool.Path(t, "dig")
 	verify := testtool.Path(t, "ldns-verify-zone")
-	in := newInstance(t)
-	appendConfig(t, in.cfg, "[dnssec]\nenabled = true\ngenerate = true\n[transfer]\nallow_from = [\"127.0.0.1\"]\n")
+	in := signedInstance(t, "[transfer]\nallow_from = [\"127.0.0.1\"]\n")
 	rng := rand.New(rand.NewPCG(3, 4))
+	var keys []uint16
 	for round := range 6 {
 		in.start(t)
+		if round == 0 {
+			keys = tagsOf(servedKeys(t, in.dns))
+		}
+		tag, _ := in.generateKey(t, "--config", in.cfg)
+		keys = slices.Sorted(slices.Values(append(keys, tag)))
+		in.hupUntilKeys(t, keys)
 		for range 5 {
 			in.cmd.Process.Signal(syscall.SIGHUP)
 			time.Sleep(time.Duration(rng.IntN(30)) * time.Millisecond)
@@ -97,6 +108,7 @@ func TestKill9DuringResign(t *testing.T) {
 		if res, err := exec.Command(verify, zone).CombinedOutput(); err != nil {
 			t.Fatalf("round %d: zone served after kill -9 during re-sign fails verification: %v\n%s", round, err, res)
 		}
+		checkSignedBy(t, in.dns, zoneOrigin, dns.TypeDNSKEY, keys...)
 		in.kill()
 	}
 }
