@@ -85,7 +85,7 @@ func TestKill9MidRsync(t *testing.T) {
 		return pgid > 0 && partialExists(local)
 	})
 	t.Cleanup(func() { _ = syscall.Kill(-pgid, syscall.SIGKILL) }) // a failed run leaves no 7-minute rsync behind
-	if err := agent.Process.Kill(); err != nil { // SIGKILL: no cleanup code runs
+	if err := agent.Process.Kill(); err != nil {                   // SIGKILL: no cleanup code runs
 		t.Fatal(err)
 	}
 	_ = agent.Wait()
