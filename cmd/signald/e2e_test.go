@@ -236,6 +236,7 @@ func TestKill9(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
 		var mu sync.Mutex
+		roundAcks := 0 // publishes acknowledged in this round
 		wg.Add(2)
 		go func() { // publisher
 			defer wg.Done()
@@ -246,6 +247,7 @@ func TestKill9(t *testing.T) {
 				mu.Unlock()
 				if in.publish(ctx, tree, at) == nil {
 					mu.Lock()
+					roundAcks++
 					acked[tree] = max(acked[tree], at)
 					mu.Unlock()
 				}
@@ -262,6 +264,11 @@ func TestKill9(t *testing.T) {
 			}
 		}()
 		time.Sleep(time.Duration(20+rng.IntN(400)) * time.Millisecond)
+		// Kill only once something was acknowledged in this round, or
+		// the durability check below has nothing to hold signald to.
+		if !waitFor(10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return roundAcks > 0 }) {
+			t.Fatalf("round %d: no publish acknowledged before the kill; log:\n%s", round, in.stderr)
+		}
 		in.kill()
 		cancel()
 		wg.Wait()
@@ -271,6 +278,9 @@ func TestKill9(t *testing.T) {
 		t.Fatalf("final serial %d, served %d before", s, maxServed)
 	}
 	checkNotBehind(t, in, rounds, acked)
+	if len(acked) != len(trees) {
+		t.Fatalf("acknowledged publishes of %v only, want every tree", acked)
+	}
 	t.Logf("%d kill -9 rounds; max served serial %d; acknowledged %v", rounds, maxServed, acked)
 }
 
