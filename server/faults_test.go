@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +16,8 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/mirrorsignal/mirrorsignal/server/adminclient"
+	"github.com/mirrorsignal/mirrorsignal/server/api/apiv1"
 	"github.com/mirrorsignal/mirrorsignal/server/dnsharness"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
 	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
@@ -93,7 +93,7 @@ func TestStateDirFull(t *testing.T) {
 	if got := servedTXT(t, cfg.DNS.Listen); got != good {
 		t.Fatalf("full disk changed the served signal: %s -> %s", good, got)
 	}
-	if err := s.resign(ctx); err == nil {
+	if err := s.zone.Resign(ctx); err == nil {
 		t.Log("re-sign succeeded on a full disk (SQLite had room in its pages)")
 	}
 	os.Remove(filler)
@@ -120,14 +120,14 @@ func TestClockJumps(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.store.Close()
-	last := s.Signal().Serial
+	last := s.Zone().Serial
 	for _, jump := range []time.Duration{30 * 24 * time.Hour, -10 * 24 * time.Hour, -2 * time.Hour, 90 * 24 * time.Hour} {
 		clock.Add(jump)
-		if err := s.maybeResign(ctx); err != nil {
+		if err := s.zone.MaybeResign(ctx); err != nil {
 			t.Fatal(err)
 		}
 		now := clock.Now()
-		for key, sigs := range s.signing.sigs {
+		for key, sigs := range servedSigs(s) {
 			for _, sig := range sigs {
 				if !sig.ValidityPeriod(now) {
 					t.Fatalf("after a jump of %s: %v signature not valid at %s", jump, key, now.UTC())
@@ -137,7 +137,7 @@ func TestClockJumps(t *testing.T) {
 		if _, err := s.publisher.Publish(ctx, publish.Request{Tree: "altarch"}); err != nil && !errors.Is(err, publish.ErrBackwards) {
 			t.Fatal(err)
 		}
-		if cur := s.Signal().Serial; cur <= last {
+		if cur := s.Zone().Serial; cur <= last {
 			t.Fatalf("after a jump of %s the serial went from %d to %d", jump, last, cur)
 		} else {
 			last = cur
@@ -267,7 +267,7 @@ func TestStateDirReadOnly(t *testing.T) {
 			}
 		}
 		acked = servedTXT(t, cfg.DNS.Listen)
-		before := s.Signal()
+		before := s.Zone()
 
 		fs.goReadOnly(t)
 		err := pub("content", base+10)
@@ -278,31 +278,29 @@ func TestStateDirReadOnly(t *testing.T) {
 		if msg := err.Error(); !strings.Contains(msg, "nothing changed") {
 			t.Errorf("the error does not say that nothing changed: %s", msg)
 		}
-		tok, rerr := os.ReadFile(cfg.TokenPath())
-		if rerr != nil {
-			t.Fatal(rerr)
+		admin, err := adminclient.FromConfig(&cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-		req := httptest.NewRequest(http.MethodPost, "/api/v1/admin/publish", strings.NewReader(fmt.Sprintf(`{"tree":"altarch","at":%d}`, base+11)))
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-		rec := httptest.NewRecorder()
-		s.api.Handler(nil).ServeHTTP(rec, req)
-		t.Logf("read-only publish over HTTP: %d %s", rec.Code, strings.TrimSpace(rec.Body.String()))
-		if rec.Code != http.StatusServiceUnavailable {
-			t.Errorf("admin API answered %d, want 503", rec.Code)
+		_, err = admin.Publish(ctx, apiv1.PublishRequest{Tree: "altarch", At: base + 11})
+		t.Logf("read-only publish over the admin socket: %v", err)
+		var refused *adminclient.Refused
+		if !errors.As(err, &refused) || refused.Code != http.StatusServiceUnavailable {
+			t.Errorf("admin API answered %v, want 503", err)
 		}
-		if err := s.resign(ctx); err == nil {
+		if err := s.zone.Resign(ctx); err == nil {
 			t.Error("a re-sign succeeded on a read-only state dir")
 		} else {
 			t.Logf("read-only re-sign: %v", err)
 		}
-		if n := counterValue(t, s.metrics, "mirrorsignal_dnssec_resign_failures_total"); n != 1 {
+		if n := counterValue(t, s.reg, "mirrorsignal_dnssec_resign_failures_total"); n != 1 {
 			t.Errorf("re-sign failures counted: %v, want 1", n)
 		}
 
 		if got := servedTXT(t, cfg.DNS.Listen); got != acked {
 			t.Fatalf("the read-only state dir changed the served signal: %s -> %s", acked, got)
 		}
-		if after := s.Signal(); after.Serial != before.Serial || after.Record.String() != before.Record.String() {
+		if after := s.Zone(); after.Serial != before.Serial || after.Record.String() != before.Record.String() {
 			t.Fatalf("served state moved from %v to %v", before, after)
 		}
 		served, err = dnsharness.Serial(cfg.DNS.Listen, origin)
@@ -321,22 +319,5 @@ func TestStateDirReadOnly(t *testing.T) {
 	}
 	if got, err := dnsharness.Serial(cfg.DNS.Listen, origin); err != nil || got <= served {
 		t.Fatalf("after restart the serial is %d (%v), want above %d", got, err, served)
-	}
-}
-
-// TestResignRetry: a re-sign that keeps failing (the state dir cannot take
-// the new serial) is tried again after 1 s, 2 s, 4 s … up to a minute, not
-// every second.
-func TestResignRetry(t *testing.T) {
-	var got []time.Duration
-	var d time.Duration
-	for range 9 {
-		d = resignRetry(d)
-		got = append(got, d)
-	}
-	s := time.Second
-	want := []time.Duration{s, 2 * s, 4 * s, 8 * s, 16 * s, 32 * s, time.Minute, time.Minute, time.Minute}
-	if !slices.Equal(got, want) {
-		t.Errorf("retry waits %v, want %v", got, want)
 	}
 }

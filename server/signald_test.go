@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mirrorsignal/mirrorsignal/server/config"
 	"github.com/mirrorsignal/mirrorsignal/server/dnsharness"
@@ -172,25 +173,24 @@ func TestSixtyDays(t *testing.T) {
 	}
 	defer s.store.Close()
 	const step = 10 * time.Minute
-	signal := dnssec.SetKey{Name: "current." + origin, Type: typeTXT}
 	var lastSerial uint32
 	for end := clock.Now().Add(60 * 24 * time.Hour); clock.Now().Before(end); clock.Add(step) {
-		if err := s.maybeResign(ctx); err != nil {
+		if err := s.zone.MaybeResign(ctx); err != nil {
 			t.Fatal(err)
 		}
 		now := clock.Now()
-		for key, sigs := range s.signing.sigs {
+		for key, sigs := range servedSigs(s) {
 			for _, sig := range sigs {
 				if !sig.ValidityPeriod(now) {
 					t.Fatalf("%s: %v signature outside its validity", now.UTC(), key)
 				}
 			}
 		}
-		inc := time.Unix(int64(s.signing.sigs[signal][0].Inception), 0).Add(dnssec.InceptionSkew)
+		inc := time.Unix(int64(servedSigs(s)[signalTXT][0].Inception), 0).Add(dnssec.InceptionSkew)
 		if age := now.Sub(inc); age > dnssec.SignalHeartbeat+step {
 			t.Fatalf("%s: signal signature %s old", now.UTC(), age)
 		}
-		if cur := s.Signal().Serial; cur < lastSerial {
+		if cur := s.Zone().Serial; cur < lastSerial {
 			t.Fatalf("serial went back from %d to %d", lastSerial, cur)
 		} else {
 			lastSerial = cur
@@ -216,4 +216,36 @@ func TestCorruptKeyRefusesStart(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), privs[0]) {
 		t.Fatalf("err = %v, want one naming %s", err, privs[0])
 	}
+}
+
+// signalTXT names the signal's TXT RRset.
+var signalTXT = dnssec.SetKey{Name: "current." + origin, Type: dns.TypeTXT}
+
+// servedSigs returns the RRSIGs of the zone served now, by the RRset they
+// cover.
+func servedSigs(s *Signald) map[dnssec.SetKey][]*dns.RRSIG {
+	out := map[dnssec.SetKey][]*dns.RRSIG{}
+	for _, rr := range s.Zone().Wire.Records() {
+		if sig, ok := rr.(*dns.RRSIG); ok {
+			k := dnssec.SetKey{Name: strings.ToLower(sig.Hdr.Name), Type: sig.TypeCovered}
+			out[k] = append(out[k], sig)
+		}
+	}
+	return out
+}
+
+// counterValue is the value of the counter name in reg.
+func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == name {
+			return f.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s", name)
+	return 0
 }

@@ -51,7 +51,7 @@ tsig_key = %q
 	s := start(t, cfg, time.Now)
 	ctx := context.Background()
 
-	waitSerial(t, secondaries, s.Signal().Serial)
+	waitSerial(t, secondaries, s.Zone().Serial)
 	checkAXFR(t, primary, "at start")
 
 	stamp := time.Now().Unix() - 5
@@ -59,7 +59,7 @@ tsig_key = %q
 		t.Fatal(err)
 	}
 	began := time.Now()
-	waitSerial(t, secondaries, s.Signal().Serial)
+	waitSerial(t, secondaries, s.Zone().Serial)
 	t.Logf("secondaries had the published serial %s after the publish", time.Since(began).Round(time.Millisecond))
 	checkAXFR(t, primary, "after a publish")
 
@@ -74,10 +74,10 @@ tsig_key = %q
 		ub.Stop()
 	}
 
-	if err := s.resign(ctx); err != nil {
+	if err := s.zone.Resign(ctx); err != nil {
 		t.Fatal(err)
 	}
-	waitSerial(t, secondaries, s.Signal().Serial)
+	waitSerial(t, secondaries, s.Zone().Serial)
 	checkAXFR(t, primary, "after a re-sign")
 
 	dig := testtool.Path(t, "dig")

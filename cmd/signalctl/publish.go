@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/mirrorsignal/mirrorsignal/server/adminclient"
+	"github.com/mirrorsignal/mirrorsignal/server/api/apiv1"
 	"github.com/mirrorsignal/mirrorsignal/server/config"
-	"github.com/mirrorsignal/mirrorsignal/server/httpapi"
 )
 
 // publishTimeout bounds one publish request.
@@ -24,8 +20,9 @@ const publishTimeout = 30 * time.Second
 func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("signalctl publish", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", defaultConfig, "signald configuration (for the HTTP address and token file)")
-	url := fs.String("url", "", "signald base URL (default: http://<http.listen> from the config)")
+	cfgPath := fs.String("config", defaultConfig, "signald configuration (for the admin listener and token file)")
+	socket := fs.String("socket", "", "signald's admin socket (default: admin.listen from the config)")
+	url := fs.String("url", "", "signald's admin URL on loopback TCP, e.g. http://127.0.0.1:8081 (needs the token)")
 	tokenFile := fs.String("token-file", "", "admin token file (default: publish.token_file from the config)")
 	at := fs.String("at", "", "Unix seconds to publish (default: now)")
 	force := fs.Bool("force", false, "allow the timestamp to go backwards")
@@ -36,7 +33,7 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) != 1 {
 		return usageError{errors.New("publish takes exactly one TREE")}
 	}
-	req := httpapi.PublishRequest{Tree: pos[0], Force: *force}
+	req := apiv1.PublishRequest{Tree: pos[0], Force: *force}
 	if *at != "" {
 		v, err := strconv.ParseInt(*at, 10, 64)
 		if err != nil || v <= 0 {
@@ -44,64 +41,52 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		req.At = v
 	}
-	if *url == "" || *tokenFile == "" {
-		cfg, err := config.Load(*cfgPath)
-		if err != nil {
-			return err
-		}
-		if *url == "" {
-			*url = "http://" + cfg.HTTP.Listen
-		}
-		if *tokenFile == "" {
-			*tokenFile = cfg.TokenPath()
-		}
-	}
-	token, err := os.ReadFile(*tokenFile)
-	if err != nil {
-		return fmt.Errorf("admin token: %w", err)
-	}
-	res, err := postPublish(ctx, *url, strings.TrimSpace(string(token)), req)
+	c, err := adminClient(*cfgPath, *socket, *url, *tokenFile)
 	if err != nil {
 		return err
 	}
-	printPublish(stdout, res)
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
+	res, err := c.Publish(ctx, req)
+	if err != nil {
+		return err
+	}
+	adminclient.FormatPublish(stdout, res)
 	return nil
 }
 
-func postPublish(ctx context.Context, base, token string, req httpapi.PublishRequest) (httpapi.PublishResponse, error) {
-	var out httpapi.PublishResponse
-	body, _ := json.Marshal(req)
-	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
-	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(base, "/")+"/api/v1/admin/publish", bytes.NewReader(body))
+// adminClient picks the admin listener: --socket, --url, or what the
+// config names. The token comes from --token-file, else (for TCP) from the
+// config's publish.token_file; on a socket it is sent only when given.
+func adminClient(cfgPath, socket, url, tokenFile string) (*adminclient.Client, error) {
+	c, err := adminTarget(cfgPath, socket, url, tokenFile)
+	if err != nil || tokenFile == "" {
+		return c, err
+	}
+	tok, err := adminclient.ReadToken(tokenFile)
 	if err != nil {
-		return out, fmt.Errorf("publish: %w", err)
+		return nil, err
 	}
-	hreq.Header.Set("Authorization", "Bearer "+token)
-	hreq.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(hreq)
-	if err != nil {
-		return out, fmt.Errorf("publish: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return out, fmt.Errorf("publish: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return out, fmt.Errorf("publish refused (%s): %s", resp.Status, strings.TrimSpace(string(data)))
-	}
-	if err := json.Unmarshal(data, &out); err != nil {
-		return out, fmt.Errorf("publish: bad answer from signald: %w", err)
-	}
-	return out, nil
+	return c.WithToken(tok), nil
 }
 
-func printPublish(w io.Writer, r httpapi.PublishResponse) {
-	when := time.Unix(r.Stamp, 0).UTC().Format(time.RFC3339)
-	if r.Unchanged {
-		fmt.Fprintf(w, "%s already at %d (%s); nothing changed, serial %d\n", r.Tree, r.Stamp, when, r.Serial)
-		return
+func adminTarget(cfgPath, socket, url, tokenFile string) (*adminclient.Client, error) {
+	switch {
+	case socket != "":
+		return adminclient.Socket(socket), nil
+	case url != "" && tokenFile != "":
+		return adminclient.TCP(url, ""), nil
 	}
-	fmt.Fprintf(w, "published %s at %d (%s), was %d; serial %d, event %d\nsignal now %q\n", r.Tree, r.Stamp, when, r.Previous, r.Serial, r.Event, r.Record)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	if url == "" {
+		return adminclient.FromConfig(&cfg)
+	}
+	tok, err := adminclient.ReadToken(cfg.TokenPath())
+	if err != nil {
+		return nil, err
+	}
+	return adminclient.TCP(url, tok), nil
 }

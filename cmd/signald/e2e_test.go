@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mirrorsignal/mirrorsignal/server/adminclient"
+	"github.com/mirrorsignal/mirrorsignal/server/api/apiv1"
 	"github.com/mirrorsignal/mirrorsignal/server/dnsharness"
 	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
@@ -305,20 +307,6 @@ func checkNotBehind(t *testing.T, in *instance, round int, acked map[string]int6
 }
 
 func (in *instance) publish(ctx context.Context, tree string, at int64) error {
-	tok, err := os.ReadFile(filepath.Join(in.dir, "var", "admin.token"))
-	if err != nil {
-		return err
-	}
-	body := fmt.Sprintf(`{"tree":%q,"at":%d}`, tree, at)
-	req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+in.http+"/api/v1/admin/publish", strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-	resp, err := in.httpClient.Do(req)
-	if err != nil {
-		return err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("status %s", resp.Status)
-	}
-	return nil
+	_, err := adminclient.Socket(filepath.Join(in.dir, "var", "admin.sock")).Publish(ctx, apiv1.PublishRequest{Tree: tree, At: at})
+	return err
 }

@@ -21,6 +21,7 @@ type Config struct {
 	Trees    []Tree      `toml:"trees"`
 	DNS      DNS         `toml:"dns"`
 	HTTP     HTTP        `toml:"http"`
+	Admin    Admin       `toml:"admin"`
 	Publish  Publish     `toml:"publish"`
 	DNSSEC   DNSSEC      `toml:"dnssec"`
 	TSIG     []TSIG      `toml:"tsig"`
@@ -87,7 +88,7 @@ type RRL struct {
 	TableSize  int      `toml:"table_size"` // prefixes tracked at once
 }
 
-// HTTP configures the HTTP server (API, admin API, health).
+// HTTP configures the public HTTP listener (API, metrics, health).
 type HTTP struct {
 	Enabled bool   `toml:"enabled"`
 	Listen  string `toml:"listen"`
@@ -180,7 +181,8 @@ func Default() Config {
 			MaxTCPConnections: dnsparams.DefaultMaxTCPConns,
 			RRL:               DefaultRRL(),
 		},
-		HTTP: HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
+		HTTP:  HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
+		Admin: DefaultAdmin(),
 		Publish: Publish{TokenFile: "admin.token", MaxFuture: dur(5 * time.Minute), Mode: "serve",
 			RFC2136: RFC2136{Timeout: dur(5 * time.Second)}},
 		DNSSEC: DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},

@@ -17,7 +17,7 @@ import (
 // joins one *Error per problem, each naming its key.
 func (c *Config) Validate() error {
 	checks := []func() error{
-		c.validateZone, c.validateTrees, c.validateDNS, c.validateHTTP, c.validateMisc,
+		c.validateZone, c.validateTrees, c.validateDNS, c.validateHTTP, c.validateAdmin, c.validateMisc,
 		c.validateTSIG, c.validateTransfer, c.validatePublishMode,
 	}
 	var errs []error

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 	"github.com/mirrorsignal/mirrorsignal/signal"
 )
@@ -40,6 +42,19 @@ type Result struct {
 	Record    signal.Record
 }
 
+// Options build a Publisher.
+type Options struct {
+	Store     Store
+	Layout    signal.Layout
+	MaxFuture time.Duration // how far ahead of the clock a stamp may lie
+	Now       func() time.Time
+	// Commit is called, under the publisher's lock, with every newly
+	// committed state.
+	Commit     func(store.State)
+	Log        *slog.Logger
+	Registerer prometheus.Registerer // mirrorsignal_publishes_total goes here
+}
+
 // Publisher serialises publishes.
 type Publisher struct {
 	store     Store
@@ -48,13 +63,21 @@ type Publisher struct {
 	now       func() time.Time
 	commit    func(store.State)
 	log       *slog.Logger
+	published prometheus.Counter
 	mu        sync.Mutex
 }
 
-// New returns a publisher. commit is called, under the publisher's lock,
-// with every newly committed state.
-func New(st Store, layout signal.Layout, maxFuture time.Duration, now func() time.Time, commit func(store.State), log *slog.Logger) *Publisher {
-	return &Publisher{store: st, layout: layout, maxFuture: maxFuture, now: now, commit: commit, log: log.With("component", "publish")}
+// New returns a publisher and registers its metrics.
+func New(o Options) (*Publisher, error) {
+	p := &Publisher{store: o.Store, layout: o.Layout, maxFuture: o.MaxFuture, now: o.Now, commit: o.Commit,
+		log: o.Log.With("component", "publish"),
+		published: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mirrorsignal_publishes_total", Help: "Publishes committed since start.",
+		})}
+	if err := o.Registerer.Register(p.published); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Publish checks req and commits it.
@@ -71,7 +94,7 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (Result, error) {
 		return Result{}, err
 	}
 	if cur, ok := st.Stamps[req.Tree]; ok && cur == stamp {
-		return Result{Unchanged: true, Record: RecordOf(p.layout, st), Event: store.Event{Tree: req.Tree, Stamp: stamp, Previous: cur, Serial: st.Serial}}, nil
+		return Result{Unchanged: true, Record: st.Record(p.layout), Event: store.Event{Tree: req.Tree, Stamp: stamp, Previous: cur, Serial: st.Serial}}, nil
 	}
 	ev, err := p.store.Publish(ctx, req.Tree, stamp, req.Force, now)
 	if errors.Is(err, ErrBackwards) {
@@ -83,8 +106,9 @@ func (p *Publisher) Publish(ctx context.Context, req Request) (Result, error) {
 	st.Stamps[req.Tree] = stamp
 	st.Serial = ev.Serial
 	p.commit(st)
+	p.published.Inc()
 	p.log.Info("published", "tree", req.Tree, "stamp", stamp, "previous", ev.Previous, "forced", req.Force, "serial", ev.Serial, "event", ev.ID)
-	return Result{Event: ev, Record: RecordOf(p.layout, st)}, nil
+	return Result{Event: ev, Record: st.Record(p.layout)}, nil
 }
 
 func (p *Publisher) check(req Request, now time.Time) (int64, error) {
@@ -102,14 +126,4 @@ func (p *Publisher) check(req Request, now time.Time) (int64, error) {
 		return 0, fmt.Errorf("%w: %d is %ds ahead of this server's clock (allowed %s)", ErrFuture, stamp, stamp-now.Unix(), p.maxFuture)
 	}
 	return stamp, nil
-}
-
-// RecordOf builds the signal record of layout from a store state; trees
-// never published are 0.
-func RecordOf(layout signal.Layout, st store.State) signal.Record {
-	r := signal.NewRecord(layout)
-	for i, tree := range layout {
-		r.Stamps[i] = st.Stamps[tree]
-	}
-	return r
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 	"github.com/mirrorsignal/mirrorsignal/signal"
 )
@@ -23,8 +25,12 @@ func newPublisher(t *testing.T, now time.Time) (*Publisher, *store.Store, *[]sto
 	}
 	t.Cleanup(func() { st.Close() })
 	var commits []store.State
-	p := New(st, layout, 5*time.Minute, func() time.Time { return now }, func(s store.State) { commits = append(commits, s) },
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	p, err := New(Options{Store: st, Layout: layout, MaxFuture: 5 * time.Minute, Now: func() time.Time { return now },
+		Commit: func(s store.State) { commits = append(commits, s) },
+		Log:    slog.New(slog.NewTextHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return p, st, &commits
 }
 

@@ -1,4 +1,4 @@
-package server
+package zone
 
 import (
 	"net/netip"
@@ -6,12 +6,11 @@ import (
 
 	"github.com/mirrorsignal/mirrorsignal/server/authdns"
 	"github.com/mirrorsignal/mirrorsignal/server/config"
-	"github.com/mirrorsignal/mirrorsignal/server/publish"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 )
 
-// zoneOf builds the zone content from the configuration and a state.
-func zoneOf(cfg *config.Config, st store.State) authdns.Zone {
+// contentOf builds the zone content from the configuration and a state.
+func contentOf(cfg *config.Config, st store.State) authdns.Zone {
 	z := cfg.Zone
 	zone := authdns.Zone{
 		Origin: z.Origin,
@@ -23,7 +22,7 @@ func zoneOf(cfg *config.Config, st store.State) authdns.Zone {
 		},
 		SignalName: z.SignalName,
 		SignalTTL:  secs(z.SignalTTL.Duration),
-		Record:     publish.RecordOf(cfg.Layout(), st),
+		Record:     st.Record(cfg.Layout()),
 	}
 	for _, ns := range z.NS {
 		n := authdns.NameServer{Name: ns.Name}

@@ -1,4 +1,4 @@
-package httpapi
+package api
 
 import (
 	"context"
@@ -12,8 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mirrorsignal/mirrorsignal/server/api/apiv1"
+	"github.com/mirrorsignal/mirrorsignal/server/httpserve"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
+	"github.com/mirrorsignal/mirrorsignal/server/zone"
 	"github.com/mirrorsignal/mirrorsignal/signal"
 )
 
@@ -27,14 +32,19 @@ func newAPI(t testing.TB) http.Handler {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cur := Signal{Name: "current.mirrors.example.test.", Record: signal.NewRecord(layout)}
+	sig := NewSignal()
+	sig.ZoneChanged(&zone.Snapshot{Name: "current.mirrors.example.test.", Record: signal.NewRecord(layout)})
 	now := func() time.Time { return time.Unix(1_800_000_000, 0) }
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := publish.New(st, layout, time.Minute, now, func(s store.State) {
-		cur.Record = publish.RecordOf(layout, s)
-		cur.Serial = s.Serial
-	}, log)
-	return New(func() Signal { return cur }, p, []byte(token), log).Handler(nil)
+	p, err := publish.New(publish.Options{Store: st, Layout: layout, MaxFuture: time.Minute, Now: now, Log: log,
+		Registerer: prometheus.NewRegistry(),
+		Commit: func(s store.State) {
+			sig.ZoneChanged(&zone.Snapshot{Name: "current.mirrors.example.test.", Record: s.Record(layout), Serial: s.Serial})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return httpserve.Mux(sig, NewAdmin(p, []byte(token), true, log))
 }
 
 func do(h http.Handler, method, path, auth, body string) *httptest.ResponseRecorder {
@@ -82,7 +92,7 @@ func TestAdminPublish(t *testing.T) {
 		})
 	}
 	rec := do(h, "GET", "/api/v1/signal", "", "")
-	var got SignalJSON
+	var got apiv1.Signal
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || got.Record != "1700000000:0:0" || got.Published["content"].Time != "2023-11-14T22:13:20Z" || got.Serial == 0 {
 		t.Fatalf("signal = %+v, %v", got, err)
 	}
@@ -117,4 +127,36 @@ func FuzzAdminPublish(f *testing.F) {
 			t.Fatalf("status %d for body %q: %s", rec.Code, body, rec.Body.String())
 		}
 	})
+}
+
+// TestAdminNeverPublic: the public route set does not answer admin
+// routes, whatever the token.
+func TestAdminNeverPublic(t *testing.T) {
+	pub := httpserve.Mux(NewSignal())
+	for _, m := range []string{"GET", "POST"} {
+		if rec := do(pub, m, "/api/v1/admin/publish", "Bearer "+token, `{"tree":"content"}`); rec.Code != http.StatusNotFound {
+			t.Errorf("%s on the public listener = %d, want 404", m, rec.Code)
+		}
+	}
+}
+
+// TestAdminSocketTokenOptional: on the socket (no token required) a
+// request without a token is served, but a wrong token is still refused.
+func TestAdminSocketTokenOptional(t *testing.T) {
+	a := NewAdmin(fakePublisher{}, []byte(token), false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := httpserve.Mux(a)
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{{"", 200}, {"Bearer " + token, 200}, {"Bearer wrong", 401}, {"Basic x", 401}} {
+		if rec := do(h, "POST", "/api/v1/admin/publish", tt.auth, `{"tree":"content"}`); rec.Code != tt.want {
+			t.Errorf("auth %q = %d, want %d", tt.auth, rec.Code, tt.want)
+		}
+	}
+}
+
+type fakePublisher struct{}
+
+func (fakePublisher) Publish(_ context.Context, req publish.Request) (publish.Result, error) {
+	return publish.Result{Event: store.Event{Tree: req.Tree, Stamp: 1}}, nil
 }
