@@ -206,7 +206,9 @@ func TestStaleSourceSkippedBeforeAnyDeletion(t *testing.T) {
 // TestMaxDeleteRefusesMassDeletion: a fresh source holding two of the ten
 // packages would delete 8 of the tree's 12 entries; --max-delete (half of
 // 12 = 6) stops rsync, the source counts as failed, and the tree keeps at
-// least the other half.
+// least the other half. rsync has put the source's TIME file in place
+// (--delay-updates) before stopping; the old one is put back, so that the
+// next pass sees the tree behind and tries again.
 func TestMaxDeleteRefusesMassDeletion(t *testing.T) {
 	w := newRealWorld(t, map[string]map[string]string{
 		"gutted": {"Packages/p0.rpm": "package 0", "Packages/p1.rpm": "package 1"},
@@ -225,6 +227,13 @@ func TestMaxDeleteRefusesMassDeletion(t *testing.T) {
 	}
 	if inv := w.wrap.Invocations(t); len(inv) != 1 || !inv[0].Has(fmt.Sprintf("--max-delete=%d", entries/2)) {
 		t.Fatalf("sync runs %v, want one with --max-delete=%d", inv, entries/2)
+	}
+	if got, want := snapshot(t, w.local)["TIME"], string(signal.FormatTimeFile(stamp0-3600)); got != want {
+		t.Fatalf("TIME after the refused run is %q, want the old %q: the next pass would see the tree up to date", got, want)
+	}
+	w.run(0.5, "gutted") // the outcome depends on what the first run deleted
+	if inv := w.wrap.Invocations(t); len(inv) != 2 {
+		t.Fatalf("sync runs %v: the next pass did not sync the tree again", inv)
 	}
 }
 

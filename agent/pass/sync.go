@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -105,8 +106,14 @@ func output(err error) string {
 
 // rsyncTree runs the one or two stages of a tree from src. The full stage
 // carries --max-delete from the tree's entries counted before stage one.
+// When the full stage fails, the TIME file it may have put in place is
+// undone (see savedTime).
 func (p *Pass) rsyncTree(ctx context.Context, tree, src string) error {
 	g, err := p.guard(tree)
+	if err != nil {
+		return err
+	}
+	old, err := saveTime(filepath.Join(p.d.Config.Trees[tree].Path, p.d.Config.Trees[tree].TimeFile))
 	if err != nil {
 		return err
 	}
@@ -123,7 +130,13 @@ func (p *Pass) rsyncTree(ctx context.Context, tree, src string) error {
 		}
 	}
 	j.Stage = rsync.Full
-	return g.refused(p.d.Rsync.Run(ctx, j))
+	if err := p.d.Rsync.Run(ctx, j); err != nil {
+		if rerr := old.restore(); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		return g.refused(err)
+	}
+	return nil
 }
 
 // sources returns the advised sources (verified, allow-listed) followed by
