@@ -87,6 +87,7 @@ func (w *wiring) rfc2136() error {
 	r := w.cfg.Publish.RFC2136
 	t := rfc2136.Target{Server: r.Server, Zone: r.Zone, KeyName: r.TSIGKey, Secret: w.secrets[r.TSIGKey], Timeout: r.Timeout.Duration}
 	p := rfc2136.NewPusher(t, w.cfg.Zone.SignalName, uint32(w.cfg.Zone.SignalTTL.Duration/time.Second), w.log)
+	p.Heartbeat = r.Heartbeat.Duration
 	w.zone.Subscribe(zone.Push(p))
 	w.add("rfc2136", p.Run)
 	return nil

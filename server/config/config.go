@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorsignal/mirrorsignal/signal"
+
 	"github.com/BurntSushi/toml"
 
 	"github.com/mirrorsignal/mirrorsignal/server/dnsparams"
@@ -114,6 +116,11 @@ type RFC2136 struct {
 	Zone    string   `toml:"zone"`     // default: zone.origin
 	TSIGKey string   `toml:"tsig_key"` // name of a [[tsig]] key; empty = unsigned
 	Timeout Duration `toml:"timeout"`
+	// Heartbeat re-pushes the signal this often with its TTL alternating by
+	// one second, so the primary re-signs it and its RRSIG inception keeps
+	// bounding an answer's age for agents' max_signature_age. At most
+	// signal.SignatureHeartbeat (the contract with the agents' default).
+	Heartbeat Duration `toml:"heartbeat"`
 }
 
 // TSIG is a shared hmac-sha256 key.
@@ -184,7 +191,7 @@ func Default() Config {
 		HTTP:  HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
 		Admin: DefaultAdmin(),
 		Publish: Publish{TokenFile: "admin.token", MaxFuture: dur(5 * time.Minute), Mode: "serve",
-			RFC2136: RFC2136{Timeout: dur(5 * time.Second)}},
+			RFC2136: RFC2136{Timeout: dur(5 * time.Second), Heartbeat: dur(signal.SignatureHeartbeat)}},
 		DNSSEC: DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
 		Log:    Log{Level: "info", Format: "text"},
 	}

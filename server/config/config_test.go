@@ -66,6 +66,10 @@ func TestParseErrorsNameKey(t *testing.T) {
 		{"rrl table size", "[dns.rrl]\ntable_size = 1\n", "dns.rrl.table_size"},
 		{"rrl exempt", "[dns.rrl]\nexempt = [\"127.0.0.1/8\", \"10.0.0.300\"]\n", "dns.rrl.exempt[1]"},
 		{"rrl checked when off", "[dns.rrl]\nenabled = false\nrate = -5\n", "dns.rrl.rate"},
+		{"rfc2136 heartbeat too slow", "[publish]\nmode = \"rfc2136\"\n[publish.rfc2136]\nserver = \"127.0.0.1:53\"\nheartbeat = \"2h\"\n", "publish.rfc2136.heartbeat"},
+		{"rfc2136 heartbeat off", "[publish]\nmode = \"rfc2136\"\n[publish.rfc2136]\nserver = \"127.0.0.1:53\"\nheartbeat = \"0s\"\n", "publish.rfc2136.heartbeat"},
+		{"admin on a network", "[admin]\nlisten = \"192.0.2.1:8081\"\n", "admin.listen"},
+		{"admin empty", "[admin]\nlisten = \"\"\n", "admin.listen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

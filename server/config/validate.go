@@ -399,6 +399,10 @@ func (c *Config) validatePublishMode() error {
 	if r.Timeout.Duration <= 0 || r.Timeout.Duration > time.Minute {
 		p.add("publish.rfc2136.timeout", "%s must be between 0s and 1m", r.Timeout)
 	}
+	if h := r.Heartbeat.Duration; h < time.Minute || h > signal.SignatureHeartbeat {
+		p.add("publish.rfc2136.heartbeat", "%s must be between 1m and %s: agents refuse a signal whose RRSIG inception is older than max_signature_age (default %s), and the primary re-signs only when the heartbeat changes the record",
+			r.Heartbeat, signal.SignatureHeartbeat, signal.DefaultMaxSignatureAge)
+	}
 	return p.err()
 }
 

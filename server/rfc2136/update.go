@@ -78,15 +78,26 @@ func Send(ctx context.Context, t Target, m *dns.Msg) error {
 // Pusher keeps the primary's signal equal to the latest record: Set pushes
 // at once, and a failed push is retried with backoff by Run until it
 // succeeds or a newer record replaces it.
+//
+// With a Heartbeat, Run also re-pushes the record accepted last on every
+// beat, its TTL alternating between the configured TTL and one second
+// less. The primary sees the RRset change and re-signs it, so the signal's
+// RRSIG inception keeps bounding the age of an answer (the contract agents
+// check with max_signature_age), as signald's own heartbeat does when it
+// serves the zone. A push of an unchanged RRset would not be re-signed.
 type Pusher struct {
 	target Target
 	name   string
 	ttl    uint32
 	log    *slog.Logger
+	// Heartbeat is the re-push interval; 0: none. Set it before Run.
+	Heartbeat time.Duration
 
-	mu      sync.Mutex
-	pending *signal.Record
-	wake    chan struct{}
+	mu       sync.Mutex
+	pending  *signal.Record
+	accepted *signal.Record // the record the primary took last
+	beats    uint64         // heartbeats so far; odd: the TTL is one less
+	wake     chan struct{}
 }
 
 // NewPusher returns a pusher of the signal at name.
@@ -111,6 +122,12 @@ func (p *Pusher) Run(ctx context.Context) error {
 	var wait time.Duration // the last wait after a failure; 0: none
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	var beat <-chan time.Time
+	if p.Heartbeat > 0 {
+		tick := time.NewTicker(p.Heartbeat)
+		defer tick.Stop()
+		beat = tick.C
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -118,12 +135,36 @@ func (p *Pusher) Run(ctx context.Context) error {
 		case <-p.wake:
 			wait = 0
 		case <-timer.C:
+		case <-beat:
+			p.beat()
 		}
 		if !p.pushPending(ctx) {
 			wait = retry.Next(wait)
 			timer.Reset(wait)
 		}
 	}
+}
+
+// beat queues the accepted record again with the other TTL, unless a
+// newer record is pending anyway.
+func (p *Pusher) beat() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pending != nil || p.accepted == nil {
+		return
+	}
+	p.beats++
+	p.pending = p.accepted
+}
+
+// currentTTL is the TTL of the next push: one second less on odd beats.
+func (p *Pusher) currentTTL() uint32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.beats%2 == 1 && p.ttl > 1 {
+		return p.ttl - 1
+	}
+	return p.ttl
 }
 
 // pushPending pushes the pending record; it reports whether nothing is left.
@@ -134,7 +175,7 @@ func (p *Pusher) pushPending(ctx context.Context) bool {
 	if rec == nil {
 		return true
 	}
-	if err := Send(ctx, p.target, Message(p.target.Zone, p.name, p.ttl, *rec)); err != nil {
+	if err := Send(ctx, p.target, Message(p.target.Zone, p.name, p.currentTTL(), *rec)); err != nil {
 		p.log.Error("dynamic update failed; will retry", "err", err, "record", rec.String())
 		return false
 	}
@@ -142,6 +183,7 @@ func (p *Pusher) pushPending(ctx context.Context) bool {
 	if p.pending == rec {
 		p.pending = nil
 	}
+	p.accepted = rec
 	p.mu.Unlock()
 	p.log.Info("dynamic update accepted", "server", p.target.Server, "record", rec.String())
 	return true
