@@ -37,6 +37,17 @@ type Options struct {
 	// all (any rcode), instead of once it serves z's SOA authoritatively.
 	// A secondary that cannot transfer its zone needs it.
 	NoWaitForZone bool
+	// Port, when not 0, is the port to listen on (from FreePort, reserved
+	// earlier), so a test can point signald at a server it starts later.
+	Port int
+}
+
+// port returns o.Port, or a free port.
+func (o Options) port(t testing.TB) int {
+	if o.Port != 0 {
+		return o.Port
+	}
+	return FreePort(t)
 }
 
 // NSD starts nsd serving z on a free port. As a primary it loads
@@ -77,7 +88,7 @@ func NSDWithConfig(t testing.TB, zone, conf string, o Options) *Process {
 
 func startNSD(t testing.TB, dir, zone, conf string, o Options) *Process {
 	t.Helper()
-	port := FreePort(t)
+	port := o.port(t)
 	var b strings.Builder
 	fmt.Fprintf(&b, "server:\n  ip-address: 127.0.0.1@%d\n  port: %d\n  username: \"\"\n  chroot: \"\"\n  database: \"\"\n", port, port)
 	fmt.Fprintf(&b, "  zonesdir: %q\n  pidfile: %q\n  xfrdfile: %q\n  zonelistfile: %q\n  logfile: %q\n  verbosity: 2\n  server-count: 1\n",
@@ -145,7 +156,7 @@ func KnotWithConfig(t testing.TB, zone, conf string, o Options) *Process {
 
 func startKnot(t testing.TB, dir, zone, conf string, o Options) *Process {
 	t.Helper()
-	port := FreePort(t)
+	port := o.port(t)
 	for _, d := range []string{"db", "zones", "run"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			t.Fatal(err)
