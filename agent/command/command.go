@@ -34,8 +34,11 @@ commands:
   status    signal against local TIME per tree; exit 0 fresh, 5 behind, 1 no signal
   trigger   one pass at once, no jitter (SSH forced command for push)
 
-exit codes: 0 done/nothing to do/lock busy, 1 failure, 2 usage, 4 rsync failed,
-5 upstream still behind after sync, 78 configuration error
+exit codes: 0 done/nothing to do/lock busy, 1 failure (also the lock busy for
+longer than sync.max_interval; names the holder's pid), 2 usage, 4 rsync failed
+or was refused by --max-delete for every source, 5 upstream behind: each
+source's TIME is older than the signal (skipped by the pre-flight, before any
+rsync that deletes) or the sync did not reach it, 78 configuration error
 `
 
 // options are the flags shared by all commands.
