@@ -42,7 +42,7 @@ func (z *Zone) Run(ctx context.Context) error {
 		}
 		if err := z.MaybeResign(ctx); err != nil {
 			retry = resignRetry().Next(retry)
-			z.log.Error("re-sign failed; serving the last good zone", "component", "dnssec", "err", err, "retry_in", retry.String())
+			z.log.Error("re-sign failed; serving the last good zone", "err", err, "retry_in", retry.String())
 			continue
 		}
 		retry = 0
@@ -90,7 +90,7 @@ func (z *Zone) Resign(ctx context.Context) error {
 		return err
 	}
 	exp := z.Current().DNSSEC.Expiry
-	z.log.Info("zone re-signed", "component", "dnssec", "serial", serial,
+	z.log.Info("zone re-signed", "serial", serial,
 		"earliest_expiry", exp.UTC().Format(time.RFC3339), "expires_in_s", int64(exp.Sub(z.now()).Seconds()))
 	return nil
 }

@@ -87,7 +87,7 @@ func loadKeys(cfg *config.Config, log *slog.Logger) ([]*dnssec.Key, error) {
 	if err := k.Write(dir); err != nil {
 		return nil, err
 	}
-	log.Info("generated a combined signing key", "component", "dnssec", "key", k.Base, "ds", k.DS().String())
+	log.Info("generated a combined signing key", "key", k.Base, "ds", k.DS().String())
 	return []*dnssec.Key{k}, nil
 }
 
@@ -112,6 +112,6 @@ func (z *Zone) ReloadKeys(ctx context.Context) error {
 	for i, k := range keys {
 		tags[i] = k.Tag()
 	}
-	z.log.Info("keys reloaded", "component", "dnssec", "tags", tags)
+	z.log.Info("keys reloaded", "tags", tags)
 	return z.Resign(ctx)
 }
