@@ -5,10 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/mirrorsignal/mirrorsignal/server/config"
 	"github.com/mirrorsignal/mirrorsignal/server/dnssec"
+	"github.com/mirrorsignal/mirrorsignal/server/keyring"
 )
 
 const keysUsage = `usage: signalctl keys COMMAND [flags]
@@ -19,6 +19,9 @@ const keysUsage = `usage: signalctl keys COMMAND [flags]
   retire --tag N                                        move key N to <key_dir>/retired (then SIGHUP signald)
 Every command takes --config (for the zone, key_dir and algorithm) or --zone and --dir.
 `
+
+// defaultAlgorithm is used when neither --algorithm nor the config names one.
+const defaultAlgorithm = "ecdsap256"
 
 func runKeys(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -41,43 +44,85 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
 	}
-	if *zone == "" || *dir == "" || *alg == "" {
-		cfg, err := config.Load(*cfgPath)
-		if err != nil && (*zone == "" || *dir == "") {
-			return err
-		}
-		if err == nil {
-			*zone, *dir, *alg = or(*zone, cfg.Zone.Origin), or(*dir, cfg.KeyDir()), or(*alg, cfg.DNSSEC.Algorithm)
-		}
+	if err := keysDefaults(*cfgPath, zone, dir, alg); err != nil {
+		return err
 	}
+	ring := keyring.Ring{Zone: *zone, Dir: *dir}
 	switch args[0] {
 	case "generate":
-		if *ksk && *zsk {
-			return usageError{errors.New("--ksk and --zsk exclude each other")}
-		}
-		flags := uint16(dnssec.FlagKSK)
-		if *zsk {
-			flags = dnssec.FlagZSK
-		}
-		return keysGenerate(stdout, *zone, *dir, or(*alg, "ecdsap256"), flags)
+		return keysGenerate(stdout, ring, or(*alg, defaultAlgorithm), *ksk, *zsk)
 	case "ds":
-		return keysDS(stdout, *zone, *dir)
-	case "list":
-		return keysList(stdout, *zone, *dir)
-	case "retire":
-		if *tag == 0 || *tag > 65535 {
-			return usageError{errors.New("retire needs --tag N (see signalctl keys list)")}
-		}
-		k, err := dnssec.Retire(*dir, *zone, uint16(*tag))
+		ds, err := ring.DS()
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "retired %s to %s/%s; send SIGHUP to signald\n", k.Base, *dir, dnssec.RetiredDir)
+		keyring.FormatDS(stdout, ds)
 		return nil
+	case "list":
+		keys, err := ring.List()
+		if err != nil {
+			return err
+		}
+		keyring.FormatList(stdout, keys)
+		return nil
+	case "retire":
+		return keysRetire(stdout, ring, *tag)
 	default:
 		fmt.Fprint(stderr, keysUsage)
 		return usageError{fmt.Errorf("unknown keys command %q", args[0])}
 	}
+}
+
+// keysDefaults fills the zone, key directory and algorithm not given as
+// flags from the config; the config must load when the zone or directory
+// is missing.
+func keysDefaults(cfgPath string, zone, dir, alg *string) error {
+	if *zone != "" && *dir != "" && *alg != "" {
+		return nil
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil && (*zone == "" || *dir == "") {
+		return err
+	}
+	if err == nil {
+		*zone, *dir, *alg = or(*zone, cfg.Zone.Origin), or(*dir, cfg.KeyDir()), or(*alg, cfg.DNSSEC.Algorithm)
+	}
+	return nil
+}
+
+func keysGenerate(w io.Writer, ring keyring.Ring, algName string, ksk, zsk bool) error {
+	if ksk && zsk {
+		return usageError{errors.New("--ksk and --zsk exclude each other")}
+	}
+	role := keyring.Combined
+	switch {
+	case ksk:
+		role = keyring.KSK
+	case zsk:
+		role = keyring.ZSK
+	}
+	alg, err := dnssec.ParseAlgorithm(algName)
+	if err != nil {
+		return usageError{err}
+	}
+	k, err := ring.Generate(alg, role)
+	if err != nil {
+		return err
+	}
+	keyring.FormatGenerated(w, ring.Dir, k)
+	return nil
+}
+
+func keysRetire(w io.Writer, ring keyring.Ring, tag uint) error {
+	if tag == 0 || tag > 65535 {
+		return usageError{errors.New("retire needs --tag N (see signalctl keys list)")}
+	}
+	k, err := ring.Retire(uint16(tag))
+	if err != nil {
+		return err
+	}
+	keyring.FormatRetired(w, ring.Dir, k)
+	return nil
 }
 
 func or(a, b string) string {
@@ -85,59 +130,4 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-func keysGenerate(w io.Writer, zone, dir, algName string, flags uint16) error {
-	alg, err := dnssec.ParseAlgorithm(algName)
-	if err != nil {
-		return usageError{err}
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	k, err := dnssec.Generate(zone, alg, flags, dnssec.DNSKEYTTL)
-	if err != nil {
-		return err
-	}
-	if err := k.Write(dir); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "%s/%s.key\n", dir, k.Base)
-	if k.KSK() {
-		fmt.Fprintf(w, "DS for the parent zone:\n%s\n", k.DS())
-	}
-	return nil
-}
-
-func keysDS(w io.Writer, zone, dir string) error {
-	keys, err := dnssec.LoadDir(dir, zone)
-	if err != nil {
-		return err
-	}
-	n := 0
-	for _, k := range keys {
-		if k.KSK() {
-			fmt.Fprintln(w, k.DS())
-			n++
-		}
-	}
-	if n == 0 {
-		return fmt.Errorf("no SEP key for %s in %s (run: signalctl keys generate)", zone, dir)
-	}
-	return nil
-}
-
-func keysList(w io.Writer, zone, dir string) error {
-	keys, err := dnssec.LoadDir(dir, zone)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		role := "ZSK"
-		if k.KSK() {
-			role = "KSK"
-		}
-		fmt.Fprintf(w, "%s\t%s\ttag %d\talgorithm %d\n", k.Base, role, k.Tag(), k.DNSKEY.Algorithm)
-	}
-	return nil
 }

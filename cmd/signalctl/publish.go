@@ -11,7 +11,6 @@ import (
 
 	"github.com/mirrorsignal/mirrorsignal/server/adminclient"
 	"github.com/mirrorsignal/mirrorsignal/server/api/apiv1"
-	"github.com/mirrorsignal/mirrorsignal/server/config"
 )
 
 // publishTimeout bounds one publish request.
@@ -20,10 +19,11 @@ const publishTimeout = 30 * time.Second
 func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("signalctl publish", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", defaultConfig, "signald configuration (for the admin listener and token file)")
-	socket := fs.String("socket", "", "signald's admin socket (default: admin.listen from the config)")
-	url := fs.String("url", "", "signald's admin URL on loopback TCP, e.g. http://127.0.0.1:8081 (needs the token)")
-	tokenFile := fs.String("token-file", "", "admin token file (default: publish.token_file from the config)")
+	var o adminclient.Options
+	fs.StringVar(&o.Config, "config", defaultConfig, "signald configuration (for the admin listener and token file)")
+	fs.StringVar(&o.Socket, "socket", "", "signald's admin socket (default: admin.listen from the config)")
+	fs.StringVar(&o.URL, "url", "", "signald's admin URL on loopback TCP, e.g. http://127.0.0.1:8081 (needs the token)")
+	fs.StringVar(&o.TokenFile, "token-file", "", "admin token file (default: publish.token_file from the config)")
 	at := fs.String("at", "", "Unix seconds to publish (default: now)")
 	force := fs.Bool("force", false, "allow the timestamp to go backwards")
 	pos, err := parseInterleaved(fs, args)
@@ -34,14 +34,10 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageError{errors.New("publish takes exactly one TREE")}
 	}
 	req := apiv1.PublishRequest{Tree: pos[0], Force: *force}
-	if *at != "" {
-		v, err := strconv.ParseInt(*at, 10, 64)
-		if err != nil || v <= 0 {
-			return usageError{fmt.Errorf("--at %q is not a positive Unix time in seconds", *at)}
-		}
-		req.At = v
+	if req.At, err = parseAt(*at); err != nil {
+		return err
 	}
-	c, err := adminClient(*cfgPath, *socket, *url, *tokenFile)
+	c, err := adminclient.New(o)
 	if err != nil {
 		return err
 	}
@@ -55,38 +51,14 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-// adminClient picks the admin listener: --socket, --url, or what the
-// config names. The token comes from --token-file, else (for TCP) from the
-// config's publish.token_file; on a socket it is sent only when given.
-func adminClient(cfgPath, socket, url, tokenFile string) (*adminclient.Client, error) {
-	c, err := adminTarget(cfgPath, socket, url, tokenFile)
-	if err != nil || tokenFile == "" {
-		return c, err
+// parseAt parses --at: empty (0, meaning now) or positive Unix seconds.
+func parseAt(at string) (int64, error) {
+	if at == "" {
+		return 0, nil
 	}
-	tok, err := adminclient.ReadToken(tokenFile)
-	if err != nil {
-		return nil, err
+	v, err := strconv.ParseInt(at, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, usageError{fmt.Errorf("--at %q is not a positive Unix time in seconds", at)}
 	}
-	return c.WithToken(tok), nil
-}
-
-func adminTarget(cfgPath, socket, url, tokenFile string) (*adminclient.Client, error) {
-	switch {
-	case socket != "":
-		return adminclient.Socket(socket), nil
-	case url != "" && tokenFile != "":
-		return adminclient.TCP(url, ""), nil
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return nil, err
-	}
-	if url == "" {
-		return adminclient.FromConfig(&cfg)
-	}
-	tok, err := adminclient.ReadToken(cfg.TokenPath())
-	if err != nil {
-		return nil, err
-	}
-	return adminclient.TCP(url, tok), nil
+	return v, nil
 }
