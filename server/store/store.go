@@ -151,13 +151,23 @@ func (s *Store) BumpSerial(ctx context.Context, now time.Time) (uint32, error) {
 // transaction. Without force a stamp older than the current one is refused
 // with ErrBackwards.
 func (s *Store) Publish(ctx context.Context, tree string, stamp int64, force bool, now time.Time) (Event, error) {
-	ev := Event{Tree: tree, Stamp: stamp, Forced: force, At: now.UTC().Truncate(time.Second)}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return ev, fmt.Errorf("publish: %w", err)
+		return Event{}, fmt.Errorf("publish: %w", err)
 	}
 	defer tx.Rollback()
-	err = tx.QueryRowContext(ctx, "SELECT stamp FROM trees WHERE name = ?", tree).Scan(&ev.Previous)
+	ev, err := applyStamp(ctx, tx, tree, stamp, force, now)
+	if err != nil {
+		return ev, err
+	}
+	return ev, s.commit(tx)
+}
+
+// applyStamp sets tree's stamp, bumps the serial and records the event
+// inside tx.
+func applyStamp(ctx context.Context, tx *sql.Tx, tree string, stamp int64, force bool, now time.Time) (Event, error) {
+	ev := Event{Tree: tree, Stamp: stamp, Forced: force, At: now.UTC().Truncate(time.Second)}
+	err := tx.QueryRowContext(ctx, "SELECT stamp FROM trees WHERE name = ?", tree).Scan(&ev.Previous)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return ev, fmt.Errorf("publish: read %s: %w", tree, err)
 	}
@@ -178,7 +188,7 @@ func (s *Store) Publish(ctx context.Context, tree string, stamp int64, force boo
 	if ev.ID, err = res.LastInsertId(); err != nil {
 		return ev, fmt.Errorf("publish: record event: %w", err)
 	}
-	return ev, s.commit(tx)
+	return ev, nil
 }
 
 // Events returns up to limit events, newest first.
