@@ -45,6 +45,7 @@ func (l Layout) Validate() error {
 	seen := make(map[string]bool, len(l))
 	for i, name := range l {
 		if err := ValidTreeName(name); err != nil {
+			// i+1 only numbers the tree in the message (mutants there are equivalent).
 			return fmt.Errorf("%w: tree %d: %v", ErrLayout, i+1, err)
 		}
 		if seen[name] {

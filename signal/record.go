@@ -35,6 +35,9 @@ func NewRecord(layout Layout) Record {
 // per tree, each a canonical decimal number (no sign, no leading zero, no
 // space) that is 0 or within [MinStamp, MaxStamp].
 func ParseRecord(txt string, layout Layout) (Record, error) {
+	// The longest valid record is one byte shorter than this bound (no colon
+	// after the last field), so `>=` here behaves the same: a record of
+	// exactly the bound fails the field count or a field's length below.
 	if len(txt) > len(layout)*(maxDigits+1) {
 		return Record{}, fmt.Errorf("%w: %d bytes is too long for %d trees", ErrRecord, len(txt), len(layout))
 	}
@@ -45,7 +48,7 @@ func ParseRecord(txt string, layout Layout) (Record, error) {
 	r := Record{Layout: append(Layout(nil), layout...), Stamps: make([]int64, len(fields))}
 	for i, f := range fields {
 		v, err := ParseStamp(f)
-		if err != nil {
+		if err != nil { // i+1 only numbers the field in the message
 			return Record{}, fmt.Errorf("%w: field %d (%s): %v", ErrRecord, i+1, layout[i], err)
 		}
 		r.Stamps[i] = v
@@ -121,7 +124,7 @@ func (r Record) Newest() int64 {
 func (r Record) CheckFuture(now time.Time, skew time.Duration) error {
 	limit := now.Add(skew).Unix()
 	for i, v := range r.Stamps {
-		if v > limit {
+		if v > limit { // the duration below is only for the message
 			return fmt.Errorf("%w: tree %s stamp %d is %s in the future (allowed skew %s)",
 				ErrRecord, r.Layout[i], v, time.Duration(v-now.Unix())*time.Second, skew)
 		}
