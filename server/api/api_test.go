@@ -157,6 +157,54 @@ func TestAdminSocketTokenOptional(t *testing.T) {
 
 type fakePublisher struct{}
 
-func (fakePublisher) Publish(_ context.Context, req publish.Request) (publish.Result, error) {
-	return publish.Result{Event: store.Event{Tree: req.Tree, Stamp: 1}}, nil
+func (fakePublisher) Start(_ context.Context, req publish.Request) (publish.Status, error) {
+	return publish.Status{Publish: store.Publish{ID: 1, Tree: req.Tree, Stamp: 1, State: store.Committed}}, nil
+}
+
+func (fakePublisher) Status(_ context.Context, id int64) (publish.Status, error) {
+	if id != 1 {
+		return publish.Status{}, publish.ErrNoPublish
+	}
+	return publish.Status{Publish: store.Publish{ID: 1, Tree: "content", State: store.Gating}, Need: 2, Total: 3, Awaited: []string{"t1c"}}, nil
+}
+
+func (f fakePublisher) List(ctx context.Context, _ int) ([]publish.Status, error) {
+	s, _ := f.Status(ctx, 1)
+	return []publish.Status{s}, nil
+}
+
+func (fakePublisher) Cancel(_ context.Context, id int64) error {
+	if id == 2 {
+		return publish.ErrNotPending
+	}
+	return nil
+}
+
+// TestPublishRoutes: the status, list and cancel routes, and their bad
+// input.
+func TestPublishRoutes(t *testing.T) {
+	h := httpserve.Mux(NewAdmin(fakePublisher{}, []byte(token), true, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	bearer := "Bearer " + token
+	for _, tt := range []struct {
+		method, path, auth string
+		status             int
+		contains           string
+	}{
+		{"GET", "/api/v1/admin/publishes/1", bearer, 200, `"awaited"`},
+		{"GET", "/api/v1/admin/publishes/1", "", 401, "token"},
+		{"GET", "/api/v1/admin/publishes/7", bearer, 404, "no such publish"},
+		{"GET", "/api/v1/admin/publishes/x", bearer, 400, "not a positive number"},
+		{"GET", "/api/v1/admin/publishes/-3", bearer, 400, "not a positive number"},
+		{"GET", "/api/v1/admin/publishes", bearer, 200, `"publishes"`},
+		{"GET", "/api/v1/admin/publishes?limit=0", bearer, 400, "limit"},
+		{"GET", "/api/v1/admin/publishes?limit=99999", bearer, 400, "limit"},
+		{"POST", "/api/v1/admin/publishes/1/cancel", bearer, 200, `"state": "gating"`},
+		{"POST", "/api/v1/admin/publishes/2/cancel", bearer, 409, "no longer pending"},
+		{"GET", "/api/v1/admin/publishes/1/cancel", bearer, 405, ""},
+	} {
+		rec := do(h, tt.method, tt.path, tt.auth, "")
+		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.contains) {
+			t.Errorf("%s %s = %d %q; want %d containing %q", tt.method, tt.path, rec.Code, rec.Body.String(), tt.status, tt.contains)
+		}
+	}
 }
