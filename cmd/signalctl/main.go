@@ -57,7 +57,11 @@ func exitCode(err error, stderr io.Writer) int {
 const usage = `usage: signalctl COMMAND [flags] [args]
 
 commands:
-  publish TREE [--at EPOCH] [--force]   publish a tree through the running signald
+  publish TREE [--at EPOCH] [--force] [--no-wait]
+                                        publish a tree through the running signald and
+                                        follow it (plant, tier-1 gate, commit); exit 0
+                                        committed, 1 failed or timed out (DNS unchanged)
+  publish --cancel ID                   cancel a pending publish
   query [--server ADDR] [--name NAME]   fetch, check and print the signal
   keys generate|ds|list                 manage DNSSEC keys, print DS for the parent
   check-config [--config FILE]          validate a signald configuration

@@ -172,7 +172,7 @@ func TestRunPublish(t *testing.T) {
 			http.Error(w, "timestamp would go backwards: content is at 1795440000, asked for 1600000000 (use --force)", http.StatusConflict)
 			return
 		}
-		json.NewEncoder(w).Encode(apiv1.PublishResponse{Tree: req.Tree, Stamp: req.At, Serial: 1795448410, Event: 1, Record: "1795440000:0"})
+		json.NewEncoder(w).Encode(apiv1.PublishResponse{ID: 1, State: "committed", Tree: req.Tree, Stamp: req.At, Serial: 1795448410, Event: 1, Record: "1795440000:0"})
 	})
 	tests := []runCase{
 		{"published", []string{"publish", "content", "--at", "1795440000", "--socket", sock}, exitOK,

@@ -12,6 +12,7 @@ import (
 
 	agentconfig "github.com/mirrorsignal/mirrorsignal/agent/config"
 	serverconfig "github.com/mirrorsignal/mirrorsignal/server/config"
+	"github.com/mirrorsignal/mirrorsignal/server/mirrors"
 )
 
 func TestExamplesLoad(t *testing.T) {
@@ -30,12 +31,20 @@ func TestExamplesLoad(t *testing.T) {
 				if f == "signald.toml" {
 					checkLocalDefaults(t, cfg)
 				}
+			case strings.HasPrefix(f, "mirrors"):
+				cfg, err := serverconfig.Load("signald.toml")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := mirrors.Load(f, cfg.Layout()); err != nil {
+					t.Fatal(err)
+				}
 			case strings.HasPrefix(f, "agent"):
 				if _, err := agentconfig.Load(f); err != nil {
 					t.Fatal(err)
 				}
 			default:
-				t.Fatalf("%s: no loader knows this example; name it signald*.toml or agent*.toml", f)
+				t.Fatalf("%s: no loader knows this example; name it signald*.toml, mirrors*.toml or agent*.toml", f)
 			}
 		})
 	}

@@ -25,9 +25,14 @@ func (c *Client) Publish(ctx context.Context, req apiv1.PublishRequest) (apiv1.P
 	return out, nil
 }
 
-// FormatPublish is the operator's one- or two-line account of a publish.
+// FormatPublish is the operator's one- or two-line account of a publish
+// that has ended.
 func FormatPublish(w io.Writer, r apiv1.PublishResponse) {
 	when := time.Unix(r.Stamp, 0).UTC().Format(time.RFC3339)
+	if !r.Unchanged && r.State != "" && r.State != "committed" {
+		fmt.Fprintf(w, "publish %d of %s at %d (%s) %s: %s\nDNS unchanged\n", r.ID, r.Tree, r.Stamp, when, r.State, r.Reason)
+		return
+	}
 	if r.Unchanged {
 		fmt.Fprintf(w, "%s already at %d (%s); nothing changed, serial %d\n", r.Tree, r.Stamp, when, r.Serial)
 		return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,7 +30,10 @@ type Config struct {
 	TSIG     []TSIG      `toml:"tsig"`
 	Transfer Transfer    `toml:"transfer"`
 	Notify   []Secondary `toml:"notify"`
+	Push     Push        `toml:"push"`
 	Log      Log         `toml:"log"`
+
+	dir string // of the file parsed; relative mirrors_file is under it
 }
 
 // Zone describes the signal zone.
@@ -62,6 +66,12 @@ type NameServer struct {
 // Tree is one content tree, in record order.
 type Tree struct {
 	Name string `toml:"name"`
+	// Quorum is how many of the tree's tier-1 hosts (mirrors.toml, tier = 1)
+	// must serve a new stamp before it is committed: "all" (default),
+	// "majority" or a number.
+	Quorum string `toml:"quorum"`
+	// Masters are where the TIME file is planted first; all must succeed.
+	Masters []Master `toml:"masters"`
 }
 
 // DNS configures the authoritative server.
@@ -108,6 +118,20 @@ type Publish struct {
 	// pushes the TXT records into an existing primary by dynamic update).
 	Mode    string  `toml:"mode"`
 	RFC2136 RFC2136 `toml:"rfc2136"`
+	// TimeFile is the name of each tree's TIME file on the masters.
+	TimeFile string `toml:"time_file"`
+	// MirrorsFile is mirrors.toml (relative to this file's directory); its
+	// tier-1 hosts gate publishes. Empty: no gate.
+	MirrorsFile string `toml:"mirrors_file"`
+	// GateInterval is the pause between probe rounds of the tier-1 hosts,
+	// GateTimeout how long a publish may wait for its quorum.
+	GateInterval Duration `toml:"gate_interval"`
+	GateTimeout  Duration `toml:"gate_timeout"`
+	// HeartbeatInterval, when not 0, plants HeartbeatFile (the time now) on
+	// every master that often, so mirrors' sync lag can be measured while
+	// content does not change.
+	HeartbeatInterval Duration `toml:"heartbeat_interval"`
+	HeartbeatFile     string   `toml:"heartbeat_file"`
 }
 
 // RFC2136 is the primary that receives dynamic updates in mode "rfc2136".
@@ -191,7 +215,10 @@ func Default() Config {
 		HTTP:  HTTP{Enabled: true, Listen: "127.0.0.1:8080"},
 		Admin: DefaultAdmin(),
 		Publish: Publish{TokenFile: "admin.token", MaxFuture: dur(5 * time.Minute), Mode: "serve",
-			RFC2136: RFC2136{Timeout: dur(5 * time.Second), Heartbeat: dur(signal.SignatureHeartbeat)}},
+			RFC2136:  RFC2136{Timeout: dur(5 * time.Second), Heartbeat: dur(signal.SignatureHeartbeat)},
+			TimeFile: "TIME", GateInterval: dur(defaultGateInterval), GateTimeout: dur(defaultGateTimeout),
+			HeartbeatFile: defaultHeartbeatFile},
+		Push:   Push{Concurrency: defaultPushParallel, Timeout: dur(defaultPushTimeout)},
 		DNSSEC: DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
 		Log:    Log{Level: "info", Format: "text"},
 	}
@@ -245,6 +272,7 @@ func Parse(path string, data []byte) (Config, error) {
 		}
 		return Config{}, errors.Join(errs...)
 	}
+	cfg.dir = filepath.Dir(path)
 	cfg.normalize()
 	if err := cfg.Validate(); err != nil {
 		return Config{}, withFile(err, path)

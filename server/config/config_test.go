@@ -70,6 +70,13 @@ func TestParseErrorsNameKey(t *testing.T) {
 		{"rfc2136 heartbeat off", "[publish]\nmode = \"rfc2136\"\n[publish.rfc2136]\nserver = \"127.0.0.1:53\"\nheartbeat = \"0s\"\n", "publish.rfc2136.heartbeat"},
 		{"admin on a network", "[admin]\nlisten = \"192.0.2.1:8081\"\n", "admin.listen"},
 		{"admin empty", "[admin]\nlisten = \"\"\n", "admin.listen"},
+		{"time file with a path", "[publish]\ntime_file = \"a/TIME\"\n", "publish.time_file"},
+		{"gate interval", "[publish]\ngate_interval = \"1ms\"\n", "publish.gate_interval"},
+		{"gate timeout below interval", "[publish]\ngate_interval = \"1m\"\ngate_timeout = \"30s\"\n", "publish.gate_timeout"},
+		{"heartbeat interval", "[publish]\nheartbeat_interval = \"10ms\"\n", "publish.heartbeat_interval"},
+		{"heartbeat file is TIME", "[publish]\nheartbeat_file = \"TIME\"\n", "publish.heartbeat_file"},
+		{"push without key", "[push]\nenabled = true\nknown_hosts = \"k\"\n", "push.identity_file"},
+		{"push target tree", "[push]\nenabled = true\nidentity_file = \"i\"\nknown_hosts = \"k\"\n[[push.targets]]\nname = \"m\"\naddress = \"m:22\"\nuser = \"u\"\ntrees = [\"isos\"]\n", "push.targets[0].trees[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,4 +222,33 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted config fails validation: %v", err)
 		}
 	})
+}
+
+// TestTreePublishing: quorum and masters of [[trees]] are validated, and
+// Need follows the quorum.
+func TestTreePublishing(t *testing.T) {
+	bad := []struct{ name, trees, key string }{
+		{"quorum word", "[[trees]]\nname = \"vault\"\nquorum = \"most\"\n", "trees[2].quorum"},
+		{"quorum zero", "[[trees]]\nname = \"vault\"\nquorum = \"0\"\n", "trees[2].quorum"},
+		{"master without dir", "[[trees]]\nname = \"vault\"\n[[trees.masters]]\nsftp = \"u@h:22\"\nidentity_file = \"i\"\nknown_hosts = \"k\"\n", "trees[2].masters[0].dir"},
+		{"sftp without user", "[[trees]]\nname = \"vault\"\n[[trees.masters]]\ndir = \"/x\"\nsftp = \"h:22\"\nidentity_file = \"i\"\nknown_hosts = \"k\"\n", "trees[2].masters[0].sftp"},
+		{"sftp without known_hosts", "[[trees]]\nname = \"vault\"\n[[trees.masters]]\ndir = \"/x\"\nsftp = \"u@h:22\"\nidentity_file = \"i\"\n", "trees[2].masters[0].known_hosts"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.toml", []byte(minimal+tt.trees))
+			var ce *Error
+			if !errors.As(err, &ce) || ce.Key != tt.key {
+				t.Fatalf("err = %v, want key %s", err, tt.key)
+			}
+		})
+	}
+	for _, tt := range []struct {
+		quorum      string
+		total, want int
+	}{{"", 3, 3}, {"all", 5, 5}, {"majority", 3, 2}, {"majority", 4, 3}, {"2", 3, 2}, {"9", 3, 3}} {
+		if got := (Tree{Quorum: tt.quorum}).Need(tt.total); got != tt.want {
+			t.Errorf("quorum %q of %d = %d, want %d", tt.quorum, tt.total, got, tt.want)
+		}
+	}
 }
