@@ -49,7 +49,7 @@ func TestCombinedKeyRollover(t *testing.T) {
 	if err := k2.Write(cfg.KeyDir()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReloadKeys(ctx); err != nil {
+	if err := s.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
 	newDS := k2.DS().String()
@@ -67,7 +67,7 @@ func TestCombinedKeyRollover(t *testing.T) {
 	if _, err := dnssec.Retire(cfg.KeyDir(), origin, oldTag); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReloadKeys(ctx); err != nil {
+	if err := s.Reload(ctx); err != nil {
 		t.Fatal(err)
 	}
 	validates("4: old key retired", newDS)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mirrorsignal/mirrorsignal/server/config"
+	"github.com/mirrorsignal/mirrorsignal/server/mirrors"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 	"github.com/mirrorsignal/mirrorsignal/server/zone"
@@ -30,6 +32,7 @@ type Signald struct {
 	reg       *prometheus.Registry
 	zone      *zone.Zone
 	publisher *publish.Publisher
+	fleet     *mirrors.Current // nil without mirrors_file
 	services  []service
 }
 
@@ -73,14 +76,21 @@ func (s *Signald) wire(ctx context.Context, cfg *config.Config, now func() time.
 			return err
 		}
 	}
-	s.reg, s.publisher = w.reg, w.pub
+	s.reg, s.publisher, s.fleet = w.reg, w.pub, w.fleet
 	s.services = append(w.services, service{"zone", w.zone.Run})
 	return nil
 }
 
-// ReloadKeys re-reads the DNSSEC keys (on SIGHUP). On a bad key file the
-// zone keeps its current keys and the error is returned.
-func (s *Signald) ReloadKeys(ctx context.Context) error { return s.zone.ReloadKeys(ctx) }
+// Reload re-reads the DNSSEC keys and the mirror list (on SIGHUP). A bad
+// key file keeps the current keys, a broken mirror list the current list;
+// the errors are returned, joined.
+func (s *Signald) Reload(ctx context.Context) error {
+	err := s.zone.ReloadKeys(ctx)
+	if s.fleet != nil {
+		err = errors.Join(err, s.fleet.Reload())
+	}
+	return err
+}
 
 // Zone returns the zone served now.
 func (s *Signald) Zone() *zone.Snapshot { return s.zone.Current() }

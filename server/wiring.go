@@ -16,8 +16,11 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/server/authdns"
 	"github.com/mirrorsignal/mirrorsignal/server/config"
 	"github.com/mirrorsignal/mirrorsignal/server/httpserve"
+	"github.com/mirrorsignal/mirrorsignal/server/mirrors"
 	"github.com/mirrorsignal/mirrorsignal/server/notify"
+	"github.com/mirrorsignal/mirrorsignal/server/probe"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
+	"github.com/mirrorsignal/mirrorsignal/server/push"
 	"github.com/mirrorsignal/mirrorsignal/server/rfc2136"
 	"github.com/mirrorsignal/mirrorsignal/server/rrl"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
@@ -37,6 +40,8 @@ type wiring struct {
 	pub      *publish.Publisher
 	public   []httpserve.Routes
 	services []service
+	fleet    *mirrors.Current // nil without mirrors_file
+	version  string
 }
 
 func newWiring(cfg *config.Config, log *slog.Logger, now func() time.Time, st *store.Store) (*wiring, error) {
@@ -133,14 +138,46 @@ func (w *wiring) publicAPI() error {
 	return nil
 }
 
-// publisher builds the publisher, which commits into the zone.
+// publisher builds the publisher, which commits into the zone: planting
+// on the masters, gating on the tier-1 hosts of mirrors.toml, pushing to
+// opted-in mirrors after a commit.
 func (w *wiring) publisher() error {
-	p, err := publish.New(publish.Options{
-		Store: w.store, Layout: w.cfg.Layout(), MaxFuture: w.cfg.Publish.MaxFuture.Duration,
+	var fleet *mirrors.Current
+	if path := w.cfg.MirrorsPath(); path != "" {
+		f, err := mirrors.Open(path, w.cfg.Layout())
+		if err != nil {
+			return err
+		}
+		fleet, w.fleet = f, f
+	}
+	prober, err := probe.New(probe.Config{Version: w.version})
+	if err != nil {
+		return err
+	}
+	pc := w.cfg.Publish
+	o := publish.Options{
+		Store: w.store, Layout: w.cfg.Layout(), MaxFuture: pc.MaxFuture.Duration,
 		Now: w.now, Commit: w.zone.Commit, Log: w.log, Registerer: w.reg,
-	})
+		Trees: publish.NewConfigTrees(w.cfg, fleet),
+		Gate:  publish.Gate{TimeFile: pc.TimeFile, Interval: pc.GateInterval.Duration, Timeout: pc.GateTimeout.Duration, Fetch: publish.ProbeFetcher{Prober: prober}},
+	}
+	if w.cfg.Push.Enabled {
+		pusher, err := push.NewPusher(w.reg, w.log)
+		if err != nil {
+			return err
+		}
+		o.Push = publish.PushTriggers(w.cfg, pusher, w.log)
+	}
+	p, err := publish.New(o)
+	if err != nil {
+		return err
+	}
 	w.pub = p
-	return err
+	w.add("publish", p.Run)
+	if hb := pc.HeartbeatInterval.Duration; hb > 0 {
+		w.add("heartbeat", func(ctx context.Context) error { return p.Heartbeat(ctx, pc.HeartbeatFile, hb) })
+	}
+	return nil
 }
 
 // admin builds the admin listener: a Unix socket in state_dir by default,

@@ -94,14 +94,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return d.Run(ctx)
 }
 
-// reloadOnHUP reloads the DNSSEC keys on every SIGHUP.
+// reloadOnHUP reloads the DNSSEC keys and the mirror list on every SIGHUP.
 func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, d *server.Signald, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			if err := d.ReloadKeys(ctx); err != nil {
+			if err := d.Reload(ctx); err != nil {
 				log.Error("SIGHUP", "err", err)
 			}
 		}
