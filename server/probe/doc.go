@@ -43,8 +43,9 @@
 //     200, with the code), ErrRedirects, ErrTLS (certificate or handshake),
 //     ErrTooBig, ErrBadTime (not a TIME file, or a stamp outside
 //     signal.MinStamp..MaxStamp, 0 included), ErrMissing (rsync exit 23, or
-//     no regular file there), ErrProtocol (a malformed answer, rsync
-//     "@ERROR" or another exit code), ErrTimeout.
+//     no regular file there), ErrProtocol (a malformed answer, plain HTTP
+//     from an https:// URL, rsync "@ERROR" or another exit code),
+//     ErrTimeout.
 //   - ErrTimeout is Error, not Unreachable: the time ran out after the TCP
 //     connection was made — a server that accepts and stays silent, a slow
 //     TLS handshake, a body trickling in (rsync exit 30, or rsync killed at
