@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,17 +22,6 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
 
-// tmpfs mounts a small tmpfs for a state dir and unmounts it at cleanup.
-func tmpfs(t *testing.T, size string) string {
-	t.Helper()
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		testtool.Missing(t, "cannot mount a tmpfs for the fault test (needs root): "+strings.TrimSpace(string(out)))
-	}
-	t.Cleanup(func() { exec.Command("umount", "-l", dir).Run() })
-	return dir
-}
-
 func servedTXT(t *testing.T, addr string) string {
 	t.Helper()
 	m, err := dnsharness.Exchange(addr, "current."+origin, dns.TypeTXT, false)
@@ -42,71 +30,6 @@ func servedTXT(t *testing.T, addr string) string {
 	}
 	return m.Answer[0].(*dns.TXT).Txt[0]
 }
-
-// fill writes zeros into dir until the file system is full.
-func fill(t *testing.T, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "filler")
-	f, err := os.Create(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 64<<10)
-	for range 1 << 12 {
-		if _, err := f.Write(buf); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatal(err)
-			}
-			return p
-		}
-	}
-	t.Fatal("the tmpfs never filled")
-	return p
-}
-
-// TestStateDirFull: with the state dir full, signald keeps serving the last
-// good zone, refuses publishes with a clear error and changes nothing, and
-// publishes again once space returns. (A state dir that goes read-only
-// under signald is TestStateDirReadOnly.)
-func TestStateDirFull(t *testing.T) {
-	cfg := testConfig(t, "")
-	cfg.StateDir = tmpfs(t, "8m")
-	s := start(t, cfg, time.Now)
-	ctx := context.Background()
-	base := time.Now().Unix() - 1000
-	pub := func(stamp int64) error {
-		_, err := s.publisher.Publish(ctx, publish.Request{Tree: "content", Stamp: stamp})
-		return err
-	}
-	if err := pub(base); err != nil {
-		t.Fatal(err)
-	}
-	good := servedTXT(t, cfg.DNS.Listen)
-
-	filler := fill(t, cfg.StateDir)
-	err := pub(base + 1)
-	if err == nil {
-		t.Fatal("a publish succeeded on a full disk")
-	}
-	t.Logf("full disk: %v", err)
-	if got := servedTXT(t, cfg.DNS.Listen); got != good {
-		t.Fatalf("full disk changed the served signal: %s -> %s", good, got)
-	}
-	if err := s.zone.Resign(ctx); err == nil {
-		t.Log("re-sign succeeded on a full disk (SQLite had room in its pages)")
-	}
-	os.Remove(filler)
-	if err := pub(base + 2); err != nil {
-		t.Fatalf("publish after space returned: %v", err)
-	}
-	if got := servedTXT(t, cfg.DNS.Listen); !strings.HasPrefix(got, itoa(base+2)) {
-		t.Fatalf("served %s after recovery", got)
-	}
-
-}
-
-func itoa(v int64) string { return strconv.FormatInt(v, 10) }
 
 // TestClockJumps: the clock jumps forwards a month and back ten days; the
 // serial never goes down, and after the re-sign loop's next check every

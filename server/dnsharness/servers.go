@@ -1,6 +1,7 @@
 package dnsharness
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/mirrorsignal/mirrorsignal/server/sigquery"
 )
 
 // TSIG is an hmac-sha256 key shared with signald.
@@ -225,12 +227,7 @@ func Exchange(addr, name string, qtype uint16, rd bool) (*dns.Msg, error) {
 	q.SetQuestion(dns.Fqdn(name), qtype)
 	q.RecursionDesired = rd
 	q.SetEdns0(1232, true)
-	c := &dns.Client{Timeout: 2 * time.Second}
-	m, _, err := c.Exchange(q, addr)
-	if err == nil && m.Truncated {
-		c.Net = "tcp"
-		m, _, err = c.Exchange(q, addr)
-	}
+	m, err := sigquery.Exchange(context.Background(), addr, q, 2*time.Second)
 	if err != nil {
 		return nil, err
 	}

@@ -95,18 +95,27 @@ func queryTXT(ctx context.Context, server, name string) (string, error) {
 	return txts[0].Txt[0], nil
 }
 
-// exchange asks over UDP and retries over TCP when the answer is truncated.
-func exchange(ctx context.Context, server, name string, qtype uint16) (*dns.Msg, error) {
-	q := new(dns.Msg)
-	q.SetQuestion(name, qtype)
-	q.RecursionDesired = false
-	q.SetEdns0(ednsSize, false)
-	c := &dns.Client{Timeout: Timeout}
+// Exchange sends q to server over UDP and again over TCP when the answer
+// is truncated; timeout bounds each try. It is the server side's one
+// UDP-then-TCP query path (the agent has its own: it must not import
+// server).
+func Exchange(ctx context.Context, server string, q *dns.Msg, timeout time.Duration) (*dns.Msg, error) {
+	c := &dns.Client{Timeout: timeout}
 	m, _, err := c.ExchangeContext(ctx, q, server)
 	if err == nil && m.Truncated {
 		c.Net = "tcp"
 		m, _, err = c.ExchangeContext(ctx, q, server)
 	}
+	return m, err
+}
+
+// exchange asks a non-recursive question over UDP, TCP on truncation.
+func exchange(ctx context.Context, server, name string, qtype uint16) (*dns.Msg, error) {
+	q := new(dns.Msg)
+	q.SetQuestion(name, qtype)
+	q.RecursionDesired = false
+	q.SetEdns0(ednsSize, false)
+	m, err := Exchange(ctx, server, q, Timeout)
 	if err != nil {
 		return nil, fmt.Errorf("query %s %s at %s: %w", name, dns.TypeToString[qtype], server, err)
 	}
