@@ -184,14 +184,15 @@ func readReceived(file, out string, limit int64) ([]byte, error) {
 	return ReadCapped(f, limit)
 }
 
-// detail is the line of rsync's output that explains a failure: the last
-// one that is not rsync's closing "rsync error: … (code N)" summary,
-// sanitized and capped.
+// detail is the line of rsync's output that explains a failure: the first
+// one that is not rsync's "rsync error: … (code N)" summary (lines after
+// the summary, such as the receiver's "Connection reset by peer" once the
+// sender gave up, are consequences), sanitized and capped.
 func detail(out string) string {
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	line := lines[len(lines)-1]
-	for i := len(lines) - 1; i >= 0; i-- {
-		if l := strings.TrimSpace(lines[i]); l != "" && !strings.HasPrefix(l, "rsync error:") {
+	for _, l := range lines {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "rsync error:") {
 			line = l
 			break
 		}

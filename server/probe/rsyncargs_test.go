@@ -14,7 +14,8 @@ func TestExitError(t *testing.T) {
 		refused = "rsync: [Receiver] failed to connect to 127.0.0.1 (127.0.0.1): Connection refused (111)\n" +
 			"rsync error: error in socket IO (code 10) at clientserver.c(165) [Receiver=3.5.0]\n"
 		missing = "rsync: [sender] link_stat \"NOPE\" (in mod) failed: No such file or directory (2)\n" +
-			"rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1956) [Receiver=3.5.0]\n"
+			"rsync error: some files/attrs were not transferred (see previous errors) (code 23) at main.c(1956) [Receiver=3.5.0]\n" +
+			"rsync: [Receiver] read error: Connection reset by peer (104)\n"
 		module = "@ERROR: Unknown module 'nomod'\nrsync error: error starting client-server protocol (code 5) at main.c(1954) [Receiver=3.5.0]\n"
 	)
 	tests := []struct {
@@ -71,7 +72,8 @@ func TestDetail(t *testing.T) {
 		{"one line\n", "one line"},
 		{"cause\nrsync error: summary (code 10)\n", "cause"},
 		{"rsync error: only a summary (code 10)\n", "rsync error: only a summary (code 10)"},
-		{"first\nsecond\n\n\n", "second"},
+		{"\n\nfirst\nsecond\n", "first"},
+		{"cause\nrsync error: summary (code 23)\nrsync: read error: Connection reset by peer (104)\n", "cause"},
 	}
 	for _, tt := range tests {
 		if got := detail(tt.out); got != tt.want {
