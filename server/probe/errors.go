@@ -67,13 +67,15 @@ var (
 	ErrBadURL = errors.New("bad probe URL")
 	// ErrCanceled: the caller's context ended; the result means nothing.
 	ErrCanceled = errors.New("probe canceled")
+	// ErrRsync: the rsync binary could not be run (a local problem).
+	ErrRsync = errors.New("cannot run rsync")
 )
 
 // sentinels are the reasons above; an error wrapping one is already
 // explained.
 var sentinels = []error{
 	ErrUnreachable, ErrBadTime, ErrTooBig, ErrHTTPStatus, ErrRedirects, ErrTLS,
-	ErrTimeout, ErrMissing, ErrProtocol, ErrBadURL, ErrCanceled,
+	ErrTimeout, ErrMissing, ErrProtocol, ErrBadURL, ErrCanceled, ErrRsync,
 }
 
 // classify maps a probe error to its Class. It is pure: only

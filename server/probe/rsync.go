@@ -31,9 +31,6 @@ const (
 	maxDetail = 200
 )
 
-// ErrRsync: the rsync binary could not be run (a local problem).
-var ErrRsync = errors.New("cannot run rsync")
-
 // fetchRsync runs rsync to copy the one file u names into a fresh temp
 // dir, reads it (at most BodyCap bytes) and removes the dir.
 func (p *Prober) fetchRsync(ctx context.Context, u *url.URL, fam Family) ([]byte, error) {
