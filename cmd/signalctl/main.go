@@ -30,6 +30,12 @@ const defaultConfig = "/etc/mirrorsignal/signald.toml"
 
 type usageError struct{ error }
 
+// pluginExit carries a Nagios plugin exit code (check); its report has
+// been printed.
+type pluginExit struct{ code int }
+
+func (p pluginExit) Error() string { return fmt.Sprintf("exit %d", p.code) }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -40,6 +46,10 @@ func main() {
 func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
+	}
+	var pe pluginExit
+	if errors.As(err, &pe) {
+		return pe.code // the plugin's output is on stdout already
 	}
 	fmt.Fprintln(stderr, "signalctl:", err)
 	var ue usageError
@@ -64,6 +74,10 @@ commands:
   publish --cancel ID                   cancel a pending publish
   query [--server ADDR] [--name NAME]   fetch, check and print the signal
   keys generate|ds|list                 manage DNSSEC keys, print DS for the parent
+  check NAME | check URL --tree T       one-off probe of a mirror of mirrors.toml, or of a
+                                        tree's base URL, against the signal; Nagios exit
+                                        codes: 0 fresh, 1 behind, 2 unreachable or error,
+                                        3 unknown
   check-config [--config FILE]          validate a signald configuration
   version                               print the version
 Run 'signalctl COMMAND -h' for a command's flags.
@@ -82,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runQuery(ctx, rest, stdout, stderr)
 	case "keys":
 		return runKeys(rest, stdout, stderr)
+	case "check":
+		return runCheck(ctx, rest, stdout, stderr)
 	case "check-config":
 		return runCheckConfig(rest, stdout, stderr)
 	case "version":
