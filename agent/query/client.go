@@ -48,7 +48,7 @@ func (c *Client) Exchange(ctx context.Context, name string, qtype uint16) (*Resp
 			errs = append(errs, fmt.Errorf("%s: %w", server, err))
 		}
 	}
-	if len(c.Servers) == 0 {
+	if len(c.Servers) == 0 { // only says why errs is empty: the error is ErrUnreachable either way
 		errs = append(errs, errors.New("no servers configured"))
 	}
 	return nil, fmt.Errorf("%w: %s %s: %w", ErrUnreachable, name, dns.TypeToString[qtype], errs)

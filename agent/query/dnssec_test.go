@@ -262,3 +262,65 @@ func TestResolverADRefusesOldInception(t *testing.T) {
 		t.Fatalf("inception 1h old: secure=%v, %v", sig.Security.Secure, err)
 	}
 }
+
+// TestCheckAgeLimit: an inception exactly max_signature_age old is still
+// accepted, a second older is not, and 0 means no bound.
+func TestCheckAgeLimit(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	maxAge := 3 * time.Hour
+	if err := checkAge(now.Add(-maxAge), now, maxAge); err != nil {
+		t.Fatalf("exactly max age: %v", err)
+	}
+	if err := checkAge(now.Add(-maxAge-time.Second), now, maxAge); err == nil {
+		t.Fatal("a second past max age accepted")
+	}
+	if err := checkAge(now.Add(-1000*time.Hour), now, noAgeBound); err != nil {
+		t.Fatalf("no bound: %v", err)
+	}
+}
+
+// TestResolverADWithoutRRSIGs: a trusted resolver that sets AD but passes
+// no RRSIG along gives a secure answer with nothing to age.
+func TestResolverADWithoutRRSIGs(t *testing.T) {
+	now := time.Now()
+	r := reader(nil, Options{Mode: ModeResolverAD, Trusted: []string{"192.0.2.53:53"}, MaxSignatureAge: 3 * time.Hour})
+	resp := &Response{Msg: &dns.Msg{MsgHdr: dns.MsgHdr{AuthenticatedData: true}}, Server: "192.0.2.53:53"}
+	sec, err := r.resolverAD(resp, TXTAnswer{}, now, r.o.MaxSignatureAge)
+	if err != nil || !sec.Secure || !sec.Inception.IsZero() {
+		t.Fatalf("%+v, %v; want secure with no inception", sec, err)
+	}
+	if _, ok := oldestInception(nil, now); ok {
+		t.Fatal("oldestInception of no RRSIG reported one")
+	}
+}
+
+// TestDNSKEYPin: a DNSKEY pin anchors exactly that key: same flags,
+// protocol, algorithm and public key.
+func TestDNSKEYPin(t *testing.T) {
+	const key = "mirrors.example.test. 3600 IN DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=="
+	pins, _, err := ParsePins([]string{key}, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		edit func(*dns.DNSKEY)
+		want bool
+	}{
+		{"same key", func(*dns.DNSKEY) {}, true},
+		{"other flags", func(k *dns.DNSKEY) { k.Flags = 256 }, false},
+		{"other protocol", func(k *dns.DNSKEY) { k.Protocol = 2 }, false},
+		{"other algorithm", func(k *dns.DNSKEY) { k.Algorithm = dns.ED25519 }, false},
+		{"other public key", func(k *dns.DNSKEY) { k.PublicKey = "AAAA" + k.PublicKey[4:] }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rr, _ := dns.NewRR(key)
+			k := rr.(*dns.DNSKEY)
+			tc.edit(k)
+			if got := len(pins.anchors([]*dns.DNSKEY{k})) == 1; got != tc.want {
+				t.Fatalf("anchored = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
