@@ -52,6 +52,10 @@ type Transition struct {
 	At           time.Time
 	Lag          time.Duration
 	Err          string
+	// Signal is the tree's signal the state was judged against: now − its
+	// time is how long ago the tree was published, so a consumer can tell
+	// "behind a minute after a publish" from "stale".
+	Signal int64
 }
 
 // Sink receives every probe result, batched per round (history).

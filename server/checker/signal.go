@@ -1,0 +1,54 @@
+package checker
+
+import (
+	"maps"
+	"time"
+)
+
+// setSignal adopts the stamps of a new zone. The first zone only sets
+// them. After that, each tree whose stamp moved forward is a publish: it
+// opens an event, judges every mirror's last TIME of the tree against the
+// new stamp, and schedules fast re-checks of the mirrors carrying it,
+// spread over one fast interval.
+func (c *core) setSignal(stamps map[string]int64, now time.Time) {
+	old := c.signal
+	c.signal = maps.Clone(stamps)
+	if old == nil {
+		return
+	}
+	for tree, s := range stamps {
+		if s > old[tree] {
+			c.publish(tree, s, now)
+		}
+	}
+}
+
+// publish handles tree moving to stamp at now.
+func (c *core) publish(tree string, stamp int64, now time.Time) {
+	c.learned[tree] = now
+	var carrying []*mirrorState
+	for _, ms := range c.order {
+		if ts := ms.tree(tree); ts != nil {
+			carrying = append(carrying, ms)
+			ts.rejudge(stamp)
+		}
+	}
+	for i, ms := range carrying {
+		ms.slot.fast = earlier(ms.slot.fast, spread(now, i, len(carrying), c.cfg.fast))
+	}
+	c.events = append(c.events, &event{tree: tree, stamp: stamp, published: time.Unix(stamp, 0),
+		learned: now, carrying: len(carrying)})
+	if n := len(c.events) - c.cfg.events; n > 0 {
+		c.events = append(c.events[:0:0], c.events[n:]...)
+	}
+}
+
+// rejudge judges the last results of ts against a new signal.
+func (ts *treeState) rejudge(signal int64) {
+	rs := make([]Result, len(ts.probes))
+	for i, r := range ts.probes {
+		rs[i] = rejudge(r, signal)
+	}
+	ts.probes = rs
+	ts.best = bestOrUnknown(rs)
+}
