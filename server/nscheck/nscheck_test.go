@@ -58,7 +58,11 @@ type recorder struct {
 	batches [][]Change
 }
 
-func (r *recorder) OnChange(cs []Change) { r.mu.Lock(); r.batches = append(r.batches, cs); r.mu.Unlock() }
+func (r *recorder) OnChange(cs []Change) {
+	r.mu.Lock()
+	r.batches = append(r.batches, cs)
+	r.mu.Unlock()
+}
 
 func (r *recorder) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.batches) }
 
@@ -163,7 +167,7 @@ func TestStates(t *testing.T) {
 	wantGauge(t, reg, "mirrorsignal_nscheck_state", "closed", "unreachable", 1)
 
 	lagging.Stop()
-	lagging = dnsharness.NSD(t, dnsharness.Zone{Name: origin, ZoneText: zoneText(10, stamp)}, lagOpts)
+	dnsharness.NSD(t, dnsharness.Zone{Name: origin, ZoneText: zoneText(10, stamp)}, lagOpts) // on the same port
 	clk.Add(time.Minute)
 	changes = check(t, c, "lagging:lagging>ok")
 	if changes[0].Flagged() || changes[0].Serial != 10 {
