@@ -30,6 +30,8 @@ func (c *core) due(now time.Time, limit int) ([]job, time.Time) {
 		case fastOnly:
 			if j, ok := c.fastJob(ms, now); ok {
 				jobs = append(jobs, j)
+			} else {
+				next = earlier(next, ms.slot.next)
 			}
 			continue
 		}

@@ -14,6 +14,7 @@ func (c *core) setSignal(stamps map[string]int64, now time.Time) {
 	old := c.signal
 	c.signal = maps.Clone(stamps)
 	if old == nil {
+		c.respread(now)
 		return
 	}
 	for tree, s := range stamps {
@@ -51,4 +52,12 @@ func (ts *treeState) rejudge(signal int64) {
 	}
 	ts.probes = rs
 	ts.best = bestOrUnknown(rs)
+}
+
+// respread starts the schedule afresh at now, mirror i of n at
+// interval·i/n: no round runs before the first signal.
+func (c *core) respread(now time.Time) {
+	for i, ms := range c.order {
+		ms.slot.next = spread(now, i, len(c.order), c.cfg.interval)
+	}
 }
