@@ -12,6 +12,7 @@
 // pure core (Next, with an injected now); the queries are a thin layer over
 // sigquery.Exchange.
 //
-// It uses miekg/dns, sigquery and zone's Snapshot type only; it must not
-// import the store, the HTTP layer, the other server components or agent.
+// It uses miekg/dns, sigquery and, for the Snapshot type only, zone; it
+// must not import the store, the HTTP layer, notifications or agent: the
+// composition root connects it to them (OnChange, Subscribe, View).
 package nscheck

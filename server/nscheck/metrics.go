@@ -15,11 +15,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		serialLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mirrorsignal_nscheck_serial_lag",
-			Help: "Serials the name server's last answer was behind signald's (0 when current).",
+			Help: "Serials the name server was behind signald at its last check (0 when current, or when it did not answer with the zone).",
 		}, labels),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mirrorsignal_nscheck_lag_seconds",
-			Help: "How long the name server had been serving an older serial than signald at its last answer (0 when current).",
+			Help: "How long the name server had been serving an older serial than signald at its last check (0 when current, or when it did not answer with the zone).",
 		}, labels),
 		state: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "mirrorsignal_nscheck_state",
