@@ -29,6 +29,7 @@
 //	 "tree": "content", "from": "fresh", "to": "behind",
 //	 "at": "2025-01-02T03:04:05Z", "lag_seconds": 11520,
 //	 "behind_seconds": 11520, "error": "", "suppressed": 0,
+//	 "summary": "mirror3.example.net content: stale (behind 3h12m)",
 //	 "timestamp": 1735787045}
 //
 // Name-server messages carry "server", "serial" and "want" instead of
