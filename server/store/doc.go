@@ -18,14 +18,22 @@
 //
 // # Checker history
 //
-// The checker's probe history will not live in signald.db. It is written
+// The checker's probe history does not live in signald.db. It is written
 // thousands of rows every few minutes and thinned as it ages, while the
-// publish state is written rarely and must never be lost. It will be a
-// second SQLite file, checker.db in state_dir, owned by this package and
-// handed to the checker as its sink, so the checker does not import store.
-// It has its own migration list run by the same migrate function, WAL with
-// synchronous=NORMAL (a crash may lose the last round, which the next round
-// measures again), and one transaction per check round. A busy checker then
-// never holds the lock a publish commit needs, and checker.db can be deleted
-// without touching the signal state.
+// publish state is written rarely and must never be lost. It is a second
+// SQLite file, checker.db in state_dir (CheckerDB, checkerdb.go), handed to
+// the checker as its sink, so the checker does not import store. It has
+// its own migration list (checkerMigrations) run by the same migrate
+// function, WAL with synchronous=NORMAL (a crash may lose the last round,
+// which the next round measures again), and one transaction per check
+// round. A busy checker then never holds the lock a publish commit needs,
+// and checker.db can be deleted without touching the signal state.
+//
+// It holds every probe result (per mirror, tree, protocol and family),
+// when each mirror was first seen with each published stamp (the
+// propagation of a publish, which a restart must not lose), and the
+// per-mirror figures and recent history the status page shows are read
+// from it. Thin keeps every result for 48 hours, then the worst of each
+// hour for 30 days, then the worst of each day for a year (Policy), in
+// short transactions; first-fresh times are kept for the year.
 package store
