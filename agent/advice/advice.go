@@ -101,6 +101,7 @@ func (a Advice) checkForm() error {
 
 func checkSource(s string) error {
 	for i := 0; i < len(s); i++ {
+		// config.ParseSource refuses a space too, so `c < ' '` is an equivalent mutant.
 		if c := s[i]; c <= ' ' || c > '~' || strings.IndexByte(`"\<>&`, c) >= 0 {
 			return fmt.Errorf("source %q: byte %q not allowed", s, c)
 		}
@@ -145,5 +146,8 @@ func (a Advice) Verify(pub ed25519.PublicKey, tree string, stamp int64, now time
 // wrap for a span near 2^64 ns and let one advice stay valid for ever.
 func validity(issued, expires int64) bool {
 	span := expires - issued // wraps negative only when the true span exceeds MaxInt64
+	// expires > issued and span > 0 agree except when span wraps; at the
+	// boundary (expires == issued, span 0) the other is false either way,
+	// so `>=` in one of them is an equivalent mutant.
 	return expires > issued && span > 0 && span <= int64(MaxValidity/time.Second)
 }
