@@ -24,11 +24,13 @@ type event struct {
 	learned   time.Time // when the checker saw the new signal
 	carrying  int       // mirrors carrying the tree then
 	after     []time.Duration
+	sum       *Event // the summary of after, until the next credit
 }
 
 // credit records a mirror first seen fresh for e by a probe at.
 func (e *event) credit(at time.Time) {
 	e.after = append(e.after, max(at.Sub(e.published), 0))
+	e.sum = nil
 }
 
 // Event is the propagation of one publish, for the view.
@@ -60,8 +62,17 @@ type Point struct {
 	Percent float64
 }
 
-// summary turns e into its view. It is pure.
+// summary turns e into its view, computed again only after a credit.
 func (e *event) summary() Event {
+	if e.sum == nil {
+		v := e.summarize()
+		e.sum = &v
+	}
+	return *e.sum
+}
+
+// summarize is the pure part of summary.
+func (e *event) summarize() Event {
 	sorted := slices.Clone(e.after)
 	slices.Sort(sorted)
 	v := Event{Tree: e.tree, Stamp: e.stamp, Published: e.published, Learned: e.learned,
