@@ -262,3 +262,61 @@ func TestPolicyValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckerThinWhileRecording runs rounds and thinning at once: each
+// waits for the other's short transactions, and no round is lost.
+func TestCheckerThinWhileRecording(t *testing.T) {
+	ctx := context.Background()
+	c := openChecker(t, t.TempDir()+"/checker.db")
+	c.thinChunk = 2
+	now := time.Date(2031, 3, 15, 10, 0, 0, 0, time.UTC)
+	var old []checker.Result
+	for m := range 10 {
+		for at := now.Add(-5 * 24 * time.Hour); at.Before(now.Add(-3 * 24 * time.Hour)); at = at.Add(10 * time.Minute) {
+			old = append(old, result(string(rune('a'+m)), "content", mirrors.HTTPS, "", at, checker.Fresh, 0))
+		}
+	}
+	record(t, c, old...)
+	const rounds = 20
+	errc := make(chan error, 1)
+	go func() {
+		for i := range rounds {
+			at := now.Add(time.Duration(i) * time.Minute)
+			var round []checker.Result
+			for m := range 12 {
+				round = append(round, result(string(rune('a'+m)), "content", mirrors.Rsync, "", at, checker.Fresh, 0))
+			}
+			if err := c.Record(ctx, round); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- nil
+	}()
+	thinned, err := c.Thin(ctx, now, Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	// 10 mirrors × 48 hours, 6 results an hour down to 1.
+	if want := int64(10 * 48 * 5); thinned.Results != want {
+		t.Errorf("Thin deleted %d results, want %d", thinned.Results, want)
+	}
+	for m := range 12 {
+		got, err := c.Recent(ctx, string(rune('a'+m)), "content", rounds+1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rsync := 0
+		for _, r := range got {
+			if r.Proto == mirrors.Rsync {
+				rsync++
+			}
+		}
+		if rsync != rounds {
+			t.Errorf("mirror %c: %d of %d rounds recorded", 'a'+m, rsync, rounds)
+		}
+	}
+}
