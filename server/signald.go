@@ -34,6 +34,7 @@ type Signald struct {
 	publisher *publish.Publisher
 	fleet     *mirrors.Current // nil without mirrors_file
 	services  []service
+	closers   []func() error // other databases, closed when Run returns
 }
 
 // service is one long-running part of signald.
@@ -70,12 +71,16 @@ func (s *Signald) wire(ctx context.Context, cfg *config.Config, now func() time.
 		return err
 	}
 	s.zone = w.zone
-	steps := []func() error{w.dns, w.rfc2136, w.notify, w.publicAPI, func() error { return w.zone.Start(ctx) }, w.publisher, w.admin, w.http}
+	steps := []func() error{w.dns, w.rfc2136, w.notify, w.publicAPI, w.mirrors, w.alerts, w.nameServers,
+		func() error { return w.checker(ctx) },
+		func() error { return w.zone.Start(ctx) }, w.publisher, w.admin, w.http}
 	for _, step := range steps {
 		if err := step(); err != nil {
+			closeAll(w.closers)
 			return err
 		}
 	}
+	s.closers = w.closers
 	s.reg, s.publisher, s.fleet = w.reg, w.pub, w.fleet
 	s.services = append(w.services, service{"zone", w.zone.Run})
 	return nil
@@ -99,6 +104,7 @@ func (s *Signald) Zone() *zone.Snapshot { return s.zone.Current() }
 // waits at most shutdownTimeout for the rest to stop.
 func (s *Signald) Run(ctx context.Context) error {
 	defer s.store.Close()
+	defer closeAll(s.closers)
 	g, gctx := errgroup.WithContext(ctx)
 	running := newRunningSet()
 	for _, svc := range s.services {
@@ -173,4 +179,10 @@ func registry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(goCollectors()...)
 	return reg
+}
+
+func closeAll(closers []func() error) {
+	for _, c := range closers {
+		c()
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/mirrorsignal/mirrorsignal/server/alert"
 	"github.com/mirrorsignal/mirrorsignal/server/api"
 	"github.com/mirrorsignal/mirrorsignal/server/authdns"
 	"github.com/mirrorsignal/mirrorsignal/server/config"
@@ -42,6 +43,8 @@ type wiring struct {
 	services []service
 	fleet    *mirrors.Current // nil without mirrors_file
 	version  string
+	alert    *alert.Notifier // nil without a channel
+	closers  []func() error  // run when signald stops
 }
 
 func newWiring(cfg *config.Config, log *slog.Logger, now func() time.Time, st *store.Store) (*wiring, error) {
@@ -138,18 +141,21 @@ func (w *wiring) publicAPI() error {
 	return nil
 }
 
+// mirrors loads the mirror list (publish.mirrors_file), when there is one.
+func (w *wiring) mirrors() error {
+	path := w.cfg.MirrorsPath()
+	if path == "" {
+		return nil
+	}
+	f, err := mirrors.Open(path, w.cfg.Layout())
+	w.fleet = f
+	return err
+}
+
 // publisher builds the publisher, which commits into the zone: planting
 // on the masters, gating on the tier-1 hosts of mirrors.toml, pushing to
 // opted-in mirrors after a commit.
 func (w *wiring) publisher() error {
-	var fleet *mirrors.Current
-	if path := w.cfg.MirrorsPath(); path != "" {
-		f, err := mirrors.Open(path, w.cfg.Layout())
-		if err != nil {
-			return err
-		}
-		fleet, w.fleet = f, f
-	}
 	prober, err := probe.New(probe.Config{Version: w.version})
 	if err != nil {
 		return err
@@ -158,7 +164,7 @@ func (w *wiring) publisher() error {
 	o := publish.Options{
 		Store: w.store, Layout: w.cfg.Layout(), MaxFuture: pc.MaxFuture.Duration,
 		Now: w.now, Commit: w.zone.Commit, Log: w.log, Registerer: w.reg,
-		Trees: publish.NewConfigTrees(w.cfg, fleet),
+		Trees: publish.NewConfigTrees(w.cfg, w.fleet),
 		Gate:  publish.Gate{TimeFile: pc.TimeFile, Interval: pc.GateInterval.Duration, Timeout: pc.GateTimeout.Duration, Fetch: publish.ProbeFetcher{Prober: prober}},
 	}
 	if w.cfg.Push.Enabled {

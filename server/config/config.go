@@ -31,6 +31,9 @@ type Config struct {
 	Transfer Transfer    `toml:"transfer"`
 	Notify   []Secondary `toml:"notify"`
 	Push     Push        `toml:"push"`
+	Checker  Checker     `toml:"checker"`
+	NSCheck  NSCheck     `toml:"nscheck"`
+	Alert    Alert       `toml:"alert"`
 	Log      Log         `toml:"log"`
 
 	dir string // of the file parsed; relative mirrors_file is under it
@@ -218,9 +221,12 @@ func Default() Config {
 			RFC2136:  RFC2136{Timeout: dur(5 * time.Second), Heartbeat: dur(signal.SignatureHeartbeat)},
 			TimeFile: "TIME", GateInterval: dur(defaultGateInterval), GateTimeout: dur(defaultGateTimeout),
 			HeartbeatFile: defaultHeartbeatFile},
-		Push:   Push{Concurrency: defaultPushParallel, Timeout: dur(defaultPushTimeout)},
-		DNSSEC: DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
-		Log:    Log{Level: "info", Format: "text"},
+		Push:    Push{Concurrency: defaultPushParallel, Timeout: dur(defaultPushTimeout)},
+		Checker: DefaultChecker(),
+		NSCheck: DefaultNSCheck(),
+		Alert:   DefaultAlert(),
+		DNSSEC:  DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
+		Log:     Log{Level: "info", Format: "text"},
 	}
 }
 

@@ -75,6 +75,13 @@ func TestParseErrorsNameKey(t *testing.T) {
 		{"gate timeout below interval", "[publish]\ngate_interval = \"1m\"\ngate_timeout = \"30s\"\n", "publish.gate_timeout"},
 		{"heartbeat interval", "[publish]\nheartbeat_interval = \"10ms\"\n", "publish.heartbeat_interval"},
 		{"heartbeat file is TIME", "[publish]\nheartbeat_file = \"TIME\"\n", "publish.heartbeat_file"},
+		{"checker interval", "[checker]\ninterval = \"0s\"\n", "checker.interval"},
+		{"checker per host", "[checker]\nper_host = 0\n", "checker.per_host"},
+		{"checker fast above base", "[checker]\ninterval = \"1m\"\nfast_interval = \"2m\"\n", "checker.fast_interval"},
+		{"nscheck extra", "[nscheck]\nextra_servers = [\"ns3\"]\n", "nscheck.extra_servers[0]"},
+		{"webhook url", "[alert.webhook]\nurl = \"ftp://x\"\nsecret_file = \"s\"\n", "alert.webhook.url"},
+		{"webhook secret", "[alert.webhook]\nurl = \"https://hooks.example.org/x\"\n", "alert.webhook.secret_file"},
+		{"smtp recipients", "[alert.smtp]\naddr = \"smtp.example.org:587\"\nfrom = \"a@example.org\"\n", "alert.smtp.to"},
 		{"push without key", "[push]\nenabled = true\nknown_hosts = \"k\"\n", "push.identity_file"},
 		{"push target tree", "[push]\nenabled = true\nidentity_file = \"i\"\nknown_hosts = \"k\"\n[[push.targets]]\nname = \"m\"\naddress = \"m:22\"\nuser = \"u\"\ntrees = [\"isos\"]\n", "push.targets[0].trees[0]"},
 	}

@@ -18,7 +18,7 @@ import (
 func (c *Config) Validate() error {
 	checks := []func() error{
 		c.validateZone, c.validateTrees, c.validateDNS, c.validateHTTP, c.validateAdmin, c.validateMisc,
-		c.validateTSIG, c.validateTransfer, c.validatePublishMode, c.validatePublisher,
+		c.validateTSIG, c.validateTransfer, c.validatePublishMode, c.validatePublisher, c.validateWatch,
 	}
 	var errs []error
 	for _, check := range checks {
