@@ -28,6 +28,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
+		Protocols:         protocols(),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -45,4 +46,15 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return fmt.Errorf("http: %w", err)
 	}
 	return nil
+}
+
+// protocols are what the listeners speak: HTTP/1.1, and HTTP/2 without TLS
+// by prior knowledge (h2c), which DNS over HTTPS clients use against a
+// plain listener (`dig +http-plain`) and TLS-terminating proxies may use
+// towards signald. There is no h2c upgrade from HTTP/1.1.
+func protocols() *http.Protocols {
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return &p
 }
