@@ -1,0 +1,69 @@
+package checkbench
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Machine describes where a run happened.
+type Machine struct {
+	CPUs      int    `json:"nproc"`
+	CPUModel  string `json:"cpu_model"`
+	Kernel    string `json:"kernel"`
+	LoadStart string `json:"loadavg_start"` // /proc/loadavg: other work on the machine skews a run
+	LoadEnd   string `json:"loadavg_end"`
+	Go        string `json:"go"`
+	Mirmon    string `json:"mirmon"`
+	Wget      string `json:"wget"`
+}
+
+func describeMachine() Machine {
+	return Machine{
+		CPUs:      runtime.NumCPU(),
+		CPUModel:  cpuModel(),
+		Kernel:    readTrimmed("/proc/sys/kernel/osrelease"),
+		LoadStart: readTrimmed("/proc/loadavg"),
+		Go:        runtime.Version(),
+		Mirmon:    firstLine("dpkg-query", "-W", "-f", "mirmon ${Version}", "mirmon"),
+		Wget:      firstLine("wget", "--version"),
+	}
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func readTrimmed(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// firstLine is the first line prog prints, or "unknown".
+func firstLine(prog string, args ...string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, prog, args...).Output()
+	if line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n"); err == nil && line != "" {
+		return line
+	}
+	return "unknown"
+}
