@@ -12,14 +12,15 @@ import (
 // owns the core; SignalChanged, Recheck, Subscribe and View are safe from
 // any goroutine and never block on probes.
 type Checker struct {
-	o     Options
-	m     *metrics
-	core  *core
-	view  atomic.Pointer[View]
-	wake  chan struct{}
-	done  chan finished
-	sem   chan struct{}
-	hosts *hostLimit
+	o      Options
+	m      *metrics
+	core   *core
+	view   atomic.Pointer[View]
+	wake   chan struct{}
+	done   chan finished
+	sem    chan struct{}
+	hosts  *hostLimit
+	master *masterVersions // the master's repomd.xml versions
 
 	mu       sync.Mutex
 	zones    []map[string]int64 // stamps of zones not taken in yet
@@ -58,7 +59,7 @@ func New(o Options) (*Checker, error) {
 	}
 	c := &Checker{o: o, m: m, core: newCore(o.config()), wake: make(chan struct{}, 1),
 		done: make(chan finished, o.Concurrency), sem: make(chan struct{}, o.Concurrency),
-		hosts: newHostLimit(o.PerHost), rechecks: map[string]bool{}}
+		hosts: newHostLimit(o.PerHost), master: newMasterVersions(o.RepomdHistory), rechecks: map[string]bool{}}
 	now := o.Now()
 	c.core.setFleet(o.Fleet(), now)
 	c.view.Store(c.core.view(now))
@@ -125,7 +126,11 @@ func (c *Checker) intake(now time.Time) bool {
 	c.zones, c.rechecks = nil, map[string]bool{}
 	c.mu.Unlock()
 	for _, z := range zones {
-		c.core.setSignal(z, now)
+		for _, k := range c.core.setSignal(z, now) {
+			if c.o.Restore != nil {
+				c.core.restore(k, c.o.Restore(k.tree, k.stamp), now)
+			}
+		}
 	}
 	for name := range rechecks {
 		c.core.recheck(name)

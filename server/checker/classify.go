@@ -38,13 +38,21 @@ func judge(stamp, signal int64) (State, time.Duration) {
 }
 
 // rejudge classifies r again against a signal that changed while the probe
-// ran; only a TIME seen (Fresh or Behind) depends on the signal.
+// ran; only a TIME seen (Fresh, Behind or Inconsistent) depends on the
+// signal. An Inconsistent result stays so unless its TIME is now behind.
 func rejudge(r Result, signal int64) Result {
-	if r.Signal == signal || (r.State != Fresh && r.State != Behind) {
+	if r.Signal == signal || (r.State != Fresh && r.State != Behind && r.State != Inconsistent) {
 		return r
 	}
 	r.Signal = signal
-	r.State, r.Lag = judge(r.Stamp, signal)
+	state, lag := judge(r.Stamp, signal)
+	if r.State == Inconsistent && state == Fresh {
+		return r
+	}
+	if r.State == Inconsistent {
+		r.Err = ""
+	}
+	r.State, r.Lag = state, lag
 	return r
 }
 

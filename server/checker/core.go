@@ -25,6 +25,7 @@ type core struct {
 	signal  map[string]int64     // tree → stamp; nil before the first zone
 	learned map[string]time.Time // tree → when its current stamp was learned
 	events  []*event             // oldest first
+	firsts  []firstFresh         // credits not yet handed to Options.FirstFresh
 }
 
 // mirrorState is what the core keeps per mirror: about 200 bytes plus,

@@ -22,6 +22,30 @@
 // the signal moves, every mirror's last TIME is judged again at once, so a
 // mirror that was fresh is Behind until a probe sees the new TIME.
 //
+// # Repository consistency
+//
+// Where Options.Repomd is set, a tree has a master base URL in
+// Options.RepoBases and mirrors.toml lists [[repo]]s of it, a TIME seen
+// fresh over HTTP or HTTPS is followed, after the probe's slots are given
+// back, by each repo's repodata/repomd.xml for each of its arches, over
+// the same protocol and family, one at a time, within the same per-host
+// and global limits. The mirror's copy must have the fingerprint (package
+// repomd) of one of the master's last RepomdHistory versions (default 4)
+// that the checker saw; the master's copy is fetched at most once a minute
+// per repo and arch and again at once when the tree's signal moves, and
+// once more (at most every 5 s) before a mismatch is judged, since a
+// mirror may be ahead of the copy in hand. A mismatch, or a repomd.xml
+// that does not parse, makes that result Inconsistent (a half-synced
+// tree: its TIME arrived first), which is never fresh. A 404 (the mirror
+// leaves that repo or arch out), a failed fetch right after its TIME, or
+// a master copy that could not be had gives no verdict. rsync is not
+// asked for repomd.xml: a fresh rsync result takes the verdict of the
+// round's HTTP(S) results of the tree, Inconsistent when one of them
+// found it so, since a half-synced tree is half-synced whichever protocol
+// serves it; a tree carried over rsync only is not checked. The master's
+// versions live in memory only: after a restart only the current one
+// counts until the master changes.
+//
 // Transitions are changes of the notified state: Hysteresis (default 2)
 // consecutive rounds must disagree with it, and then the latest state
 // wins, so a mirror flapping between Error and Unreachable still leaves
@@ -56,6 +80,15 @@
 // several publishes counts for each. From these come the times to 50, 80,
 // 95, 99 and 100 % of the mirrors and a curve to plot. The last Events
 // (default 50) are kept in memory.
+//
+// Each count is handed to Options.FirstFresh, so it can be stored. When an
+// event is learned, Options.Restore gives the mirrors already seen fresh
+// for it and when: those of an earlier run, and the tier-1 hosts the
+// publisher's gate saw serve the stamp before the signal moved. They count
+// from those times, once. The first signal after a start opens no event
+// of its own, but one whose publish Restore knows is opened again, so a
+// restart in the middle of a propagation keeps its figures (without fast
+// re-checks for the rest of it).
 //
 // # Memory
 //

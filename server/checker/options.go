@@ -3,7 +3,9 @@ package checker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,6 +70,30 @@ type Options struct {
 	Notify func([]Transition)
 	// Registerer takes the checker's metrics; nil: not registered.
 	Registerer prometheus.Registerer
+
+	// Repomd fetches repodata/repomd.xml for the consistency check of
+	// the fleet's [[repo]]s; nil: no check. RepoBases gives, per tree,
+	// the master's base URL (http or https, the tree's root) where each
+	// repo's path is found; a tree without one is not checked.
+	Repomd    RepomdFetcher
+	RepoBases map[string]string
+	// RepomdHistory is how many of the master's repomd.xml versions per
+	// repo and arch are consistent: the current one and those before it
+	// that the checker saw; 0: DefaultRepomdHistory.
+	RepomdHistory int
+
+	// FirstFresh, when set, is told each mirror first counted fresh for
+	// a publish (tree, stamp) and when, so the propagation can outlive a
+	// restart. It is called from the checker's loop: keep it quick.
+	FirstFresh func(tree string, stamp int64, mirror string, at time.Time)
+	// Restore, when set, gives for a publish (tree, stamp) when mirrors
+	// were first seen fresh for it before this checker learned it: the
+	// FirstFresh calls of an earlier run, the tier-1 hosts the publisher's
+	// gate saw. It is called from the loop when an event is learned, and
+	// for each tree of the first signal after start, which opens an event
+	// only when Restore knows a mirror for it (a restart in the middle of
+	// a propagation).
+	Restore func(tree string, stamp int64) map[string]time.Time
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -75,7 +101,7 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("checker: Fleet and Prober are required")
 	}
 	if o.Interval < 0 || o.FastInterval < 0 || o.FastWindow < 0 || o.Hysteresis < 0 ||
-		o.Events < 0 || o.Concurrency < 0 || o.PerHost < 0 {
+		o.Events < 0 || o.Concurrency < 0 || o.PerHost < 0 || o.RepomdHistory < 0 {
 		return o, errors.New("checker: intervals and limits must not be negative")
 	}
 	def := func(v *time.Duration, d time.Duration) {
@@ -90,6 +116,12 @@ func (o Options) withDefaults() (Options, error) {
 	defInt(&o.Events, DefaultEvents)
 	defInt(&o.Concurrency, DefaultConcurrency)
 	defInt(&o.PerHost, DefaultPerHost)
+	defInt(&o.RepomdHistory, DefaultRepomdHistory)
+	for tree, base := range o.RepoBases {
+		if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return o, fmt.Errorf("checker: the repo base URL of %s, %q, is not an http(s) URL", tree, base)
+		}
+	}
 	if o.TimeFile == "" {
 		o.TimeFile = "TIME"
 	}

@@ -127,19 +127,31 @@ func (c *core) observe(ms *mirrorState, ts *treeState, rs []Result) (Transition,
 
 // credit counts the mirror fresh for every event of the tree that its
 // best TIME covers and that it was not counted for yet, at the probe's
-// time; only events learned while it was in the fleet count it.
+// time; only events learned while it was in the fleet count it. Each
+// count is queued for Options.FirstFresh.
 func (c *core) credit(ms *mirrorState, ts *treeState) {
 	b := ts.best
 	if b.State != Fresh {
 		return
 	}
+	for _, e := range c.creditUpTo(ms, ts, b.Stamp, b.At) {
+		c.firsts = append(c.firsts, firstFresh{tree: ts.tree, stamp: e.stamp, mirror: ms.m.Name(), at: b.At})
+	}
+}
+
+// creditUpTo counts the mirror fresh at at for every event of the tree
+// up to stamp it was not counted for yet, and returns those events.
+func (c *core) creditUpTo(ms *mirrorState, ts *treeState, stamp int64, at time.Time) []*event {
+	var out []*event
 	for _, e := range c.events {
-		if e.tree != ts.tree || e.stamp <= ts.credited || e.stamp > b.Stamp || e.learned.Before(ms.added) {
+		if e.tree != ts.tree || e.stamp <= ts.credited || e.stamp > stamp || e.learned.Before(ms.added) {
 			continue
 		}
-		e.credit(b.At)
+		e.credit(at)
 		ts.credited = e.stamp
+		out = append(out, e)
 	}
+	return out
 }
 
 // scheduleFast sets the next fast round of ms, if a tree still wants one.

@@ -85,6 +85,11 @@ func (c *Checker) finish(f finished) {
 	if len(ts) > 0 && c.o.Notify != nil {
 		c.o.Notify(ts)
 	}
+	for _, f := range c.core.takeFirsts() {
+		if c.o.FirstFresh != nil {
+			c.o.FirstFresh(f.tree, f.stamp, f.mirror, f.at)
+		}
+	}
 }
 
 // round runs the probes of one job at once (each bounded by the per-host
@@ -103,6 +108,7 @@ func (c *Checker) round(ctx context.Context, j job) {
 			kept = append(kept, r)
 		}
 	}
+	inherit(kept) // after the metrics: they count probes as each saw the mirror
 	if len(kept) > 0 && c.o.Sink != nil && ctx.Err() == nil {
 		if err := c.o.Sink.Record(ctx, kept); err != nil {
 			c.o.Log.Error("recording probe results", "mirror", j.ms.m.Name(), "err", err)
@@ -111,8 +117,25 @@ func (c *Checker) round(ctx context.Context, j job) {
 	c.done <- finished{job: j, results: kept}
 }
 
-// probe runs one target; ok is false when ctx ended first.
+// probe runs one target; ok is false when ctx ended first. A TIME seen
+// fresh over HTTP(S) is checked against the master's repomd.xml after the
+// probe's slots are given back.
 func (c *Checker) probe(ctx context.Context, t target, j job) (r Result, ok bool) {
+	r, ok = c.probeTime(ctx, t, j)
+	if !ok {
+		return r, false
+	}
+	r = c.consistent(ctx, j.ms.m, t, r, j.signal[t.Tree])
+	if ctx.Err() != nil {
+		return Result{}, false
+	}
+	c.m.observe(r, r.At)
+	return r, true
+}
+
+// probeTime fetches the TIME (and heartbeat) of one target within the
+// per-host and global limits.
+func (c *Checker) probeTime(ctx context.Context, t target, j job) (r Result, ok bool) {
 	release, err := c.hosts.acquire(ctx, t.host)
 	if err != nil {
 		return Result{}, false
@@ -133,6 +156,5 @@ func (c *Checker) probe(ctx context.Context, t target, j job) (r Result, ok bool
 			r.Heartbeat = hb.Stamp
 		}
 	}
-	c.m.observe(r, r.At)
 	return r, true
 }
