@@ -75,6 +75,11 @@ type Tree struct {
 	Quorum string `toml:"quorum"`
 	// Masters are where the TIME file is planted first; all must succeed.
 	Masters []Master `toml:"masters"`
+	// RepoBase is the master's http(s) URL of the tree's root, ending in
+	// "/": the checker compares each mirror's repodata/repomd.xml of the
+	// mirrors.toml [[repo]]s of the tree with the one found under it.
+	// Empty: the tree's repos are not checked.
+	RepoBase string `toml:"repo_base"`
 }
 
 // DNS configures the authoritative server.

@@ -240,6 +240,8 @@ func TestTreePublishing(t *testing.T) {
 		{"master without dir", "[[trees]]\nname = \"vault\"\n[[trees.masters]]\nsftp = \"u@h:22\"\nidentity_file = \"i\"\nknown_hosts = \"k\"\n", "trees[2].masters[0].dir"},
 		{"sftp without user", "[[trees]]\nname = \"vault\"\n[[trees.masters]]\ndir = \"/x\"\nsftp = \"h:22\"\nidentity_file = \"i\"\nknown_hosts = \"k\"\n", "trees[2].masters[0].sftp"},
 		{"sftp without known_hosts", "[[trees]]\nname = \"vault\"\n[[trees.masters]]\ndir = \"/x\"\nsftp = \"u@h:22\"\nidentity_file = \"i\"\n", "trees[2].masters[0].known_hosts"},
+		{"repo_base rsync", "[[trees]]\nname = \"vault\"\nrepo_base = \"rsync://m.example.org/vault/\"\n", "trees[2].repo_base"},
+		{"repo_base without slash", "[[trees]]\nname = \"vault\"\nrepo_base = \"https://m.example.org/vault\"\n", "trees[2].repo_base"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -249,6 +251,9 @@ func TestTreePublishing(t *testing.T) {
 				t.Fatalf("err = %v, want key %s", err, tt.key)
 			}
 		})
+	}
+	if c, err := Parse("x.toml", []byte(minimal+"[[trees]]\nname = \"vault\"\nrepo_base = \"https://m.example.org/vault/\"\n")); err != nil || c.Trees[2].RepoBase == "" {
+		t.Errorf("a good repo_base: %v", err)
 	}
 	for _, tt := range []struct {
 		quorum      string

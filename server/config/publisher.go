@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -118,6 +119,13 @@ func (c *Config) validateTreePublishing(p *problems, i int, t Tree) {
 	default:
 		if n, err := strconv.Atoi(t.Quorum); err != nil || n < 1 {
 			p.add(key+".quorum", "%q must be all, majority or a number of hosts from 1", t.Quorum)
+		}
+	}
+	if t.RepoBase != "" {
+		u, err := url.Parse(t.RepoBase)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" ||
+			u.Fragment != "" || !strings.HasSuffix(u.Path, "/") {
+			p.add(key+".repo_base", "%q must be an http or https URL ending in /", t.RepoBase)
 		}
 	}
 	for j, m := range t.Masters {
