@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -13,13 +14,17 @@ import (
 
 // Client sends one question to a list of servers: in order, up to Attempts
 // rounds, each query bounded by Timeout, over UDP with EDNS0 and again over
-// TCP when the answer is truncated.
+// TCP when the answer is truncated — or, with HTTPS set, as DNS over HTTPS.
 type Client struct {
-	Servers   []string      // host:port
-	Recursive bool          // resolvers: RD set; authoritative: RD clear and AA required
+	Servers   []string      // host:port, or https URLs with HTTPS set
+	Recursive bool          // resolvers and DoH: RD set; authoritative: RD clear and AA required
 	DO        bool          // ask for DNSSEC records
 	Timeout   time.Duration // per query
 	Attempts  int           // rounds over all servers
+	// HTTPS, when set, carries every query as DNS over HTTPS (RFC 8484,
+	// POST) to Servers, which are then URLs such as
+	// https://signal.example.org/dns-query; see HTTPSClient.
+	HTTPS *http.Client
 }
 
 // Response is an answer and the server that gave it.
@@ -70,6 +75,13 @@ func (e serverErrors) Unwrap() []error { return e }
 
 func (c *Client) ask(ctx context.Context, server, name string, qtype uint16) (*dns.Msg, error) {
 	q := c.question(name, qtype)
+	if c.HTTPS != nil {
+		m, err := c.exchangeHTTPS(ctx, server, q)
+		if err != nil {
+			return nil, err
+		}
+		return m, c.check(q, m)
+	}
 	m, err := c.exchange(ctx, "udp", server, q)
 	if err == nil && m.Truncated {
 		m, err = c.exchange(ctx, "tcp", server, q)

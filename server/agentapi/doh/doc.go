@@ -11,5 +11,6 @@
 // (unencrypted HTTP/2 with prior knowledge); a TLS-terminating proxy in
 // front, or a client such as `dig +http-plain`, talks to it. The package
 // imports only the standard library; it must not import agent, the store or
-// authdns (the root passes the Answerer in).
+// authdns (the root passes the Answerer in). Its tests drive authdns, dig,
+// kdig and the agent's DoH client against it.
 package doh
