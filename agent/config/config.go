@@ -35,11 +35,14 @@ type Signal struct {
 }
 
 // DNS says whom to ask. Resolvers get recursive queries; authoritative
-// servers get non-recursive ones and must answer with AA. When both are
-// empty the nameservers of /etc/resolv.conf are used as resolvers.
+// servers get non-recursive ones and must answer with AA; DoH endpoints
+// (https URLs, RFC 8484, e.g. signald's /dns-query) get recursive queries
+// over HTTPS, for networks that block port 53. Set one of the three; when
+// none is set the nameservers of /etc/resolv.conf are used as resolvers.
 type DNS struct {
 	Resolvers     []string `toml:"resolvers"`
 	Authoritative []string `toml:"authoritative"`
+	DoH           []string `toml:"doh"`
 	Timeout       Duration `toml:"timeout"`  // per query
 	Attempts      int      `toml:"attempts"` // rounds over all servers
 }

@@ -58,6 +58,12 @@ func TestErrorsNameFileAndKey(t *testing.T) {
 		{"escaping time file", minimal + "time_file = \"../TIME\"\n", "trees.content.time_file"},
 		{"both dns lists", minimal + "\n[dns]\nresolvers = [\"127.0.0.1\"]\nauthoritative = [\"127.0.0.2\"]\n", "dns.authoritative"},
 		{"dns name not ip", minimal + "\n[dns]\nresolvers = [\"ns.example.org\"]\n", "dns.resolvers[0]"},
+		{"doh and resolvers", minimal + "\n[dns]\nresolvers = [\"127.0.0.1\"]\ndoh = [\"https://signal.example.org/dns-query\"]\n", "dns.doh: set either"},
+		{"doh over http", minimal + "\n[dns]\ndoh = [\"http://signal.example.org/dns-query\"]\n", "dns.doh[0]"},
+		{"doh without host", minimal + "\n[dns]\ndoh = [\"https:///dns-query\"]\n", "dns.doh[0]"},
+		{"doh with user", minimal + "\n[dns]\ndoh = [\"https://u:p@signal.example.org/dns-query\"]\n", "dns.doh[0]"},
+		{"doh not a URL", minimal + "\n[dns]\ndoh = [\"signal.example.org\"]\n", "dns.doh[0]"},
+		{"doh trusted resolver not a doh URL", minimal + "\n[dns]\ndoh = [\"https://signal.example.org/dns-query\"]\n[dnssec]\nmode = \"resolver-ad\"\ntrusted_resolvers = [\"127.0.0.1\"]\n", "dnssec.trusted_resolvers[0]"},
 		{"bad mode", minimal + "\n[dnssec]\nmode = \"maybe\"\n", "dnssec.mode"},
 		{"require without mode", minimal + "\n[dnssec]\nrequire_dnssec = true\n", "dnssec.require_dnssec"},
 		{"pinned without pins", minimal + "\n[dnssec]\nmode = \"pinned\"\n", "dnssec.pins"},
@@ -124,5 +130,19 @@ func TestSourceHost(t *testing.T) {
 func TestMaxSignatureAgeDefault(t *testing.T) {
 	if got := Default().DNSSEC.MaxSignatureAge.D(); got != signal.DefaultMaxSignatureAge {
 		t.Errorf("default max_signature_age %s, want signal.DefaultMaxSignatureAge %s", got, signal.DefaultMaxSignatureAge)
+	}
+}
+
+// TestDoH: dns.doh is an alternative to resolvers and authoritative; in
+// mode resolver-ad the AD bit counts from the DoH URLs listed in
+// dnssec.trusted_resolvers.
+func TestDoH(t *testing.T) {
+	const u = "https://signal.example.org/dns-query"
+	c, err := Parse([]byte(minimal+"\n[dns]\ndoh = [\""+u+"\"]\n[dnssec]\nmode = \"resolver-ad\"\ntrusted_resolvers = [\""+u+"\"]\n"), "agent.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.DNS.DoH) != 1 || c.DNS.DoH[0] != u || c.DNSSEC.TrustedResolvers[0] != u {
+		t.Fatalf("dns %+v, dnssec %+v", c.DNS, c.DNSSEC)
 	}
 }

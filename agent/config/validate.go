@@ -107,8 +107,16 @@ func (v *validator) dns(d *DNS) {
 	if len(d.Resolvers) > 0 && len(d.Authoritative) > 0 {
 		v.bad("dns.authoritative", "set either dns.resolvers or dns.authoritative, not both")
 	}
+	if len(d.DoH) > 0 && len(d.Resolvers)+len(d.Authoritative) > 0 {
+		v.bad("dns.doh", "set either dns.doh or dns.resolvers/dns.authoritative, not both")
+	}
 	v.addrs("dns.resolvers", d.Resolvers)
 	v.addrs("dns.authoritative", d.Authoritative)
+	for i, u := range d.DoH {
+		if err := checkDoHURL(u); err != nil {
+			v.bad(fmt.Sprintf("dns.doh[%d]", i), "%v", err)
+		}
+	}
 	if d.Timeout <= 0 || d.Timeout.D() > maxDNSTimeout {
 		v.bad("dns.timeout", "%s: want more than 0 and at most %s", d.Timeout.D(), maxDNSTimeout)
 	}
@@ -173,7 +181,35 @@ func (v *validator) resolverAD(s *DNSSEC, d *DNS) {
 	if len(s.TrustedResolvers) == 0 {
 		v.bad("dnssec.trusted_resolvers", "mode %q needs the resolvers whose AD bit is trusted", ModeResolverAD)
 	}
-	v.addrs("dnssec.trusted_resolvers", s.TrustedResolvers)
+	if len(d.DoH) == 0 {
+		v.addrs("dnssec.trusted_resolvers", s.TrustedResolvers)
+		return
+	}
+	// Over DoH the AD bit counts only from an endpoint listed in both.
+	for i, u := range s.TrustedResolvers {
+		if !slices.Contains(d.DoH, u) {
+			v.bad(fmt.Sprintf("dnssec.trusted_resolvers[%d]", i), "%q: with dns.doh, list DoH URLs of dns.doh exactly as written there", u)
+		}
+	}
+}
+
+// checkDoHURL accepts an absolute https URL with a host and no user
+// information or fragment: the TLS certificate of that host is verified.
+func checkDoHURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q: %w", s, err)
+	case u.Scheme != "https":
+		return fmt.Errorf("%q: want an https:// URL, e.g. https://signal.example.org/dns-query", s)
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("%q: no host", s)
+	case u.User != nil:
+		return fmt.Errorf("%q: user information is not allowed", s)
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return fmt.Errorf("%q: a fragment is not allowed", s)
+	}
+	return nil
 }
 
 func (v *validator) sync(s *Sync) {
