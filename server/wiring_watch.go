@@ -15,6 +15,7 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/server/config"
 	"github.com/mirrorsignal/mirrorsignal/server/nscheck"
 	"github.com/mirrorsignal/mirrorsignal/server/probe"
+	"github.com/mirrorsignal/mirrorsignal/server/repomd"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 	"github.com/mirrorsignal/mirrorsignal/server/zone"
 )
@@ -136,6 +137,50 @@ func (w *wiring) checker(ctx context.Context) error {
 	}
 	if n := w.alert; n != nil {
 		o.Notify = func(trs []checker.Transition) { n.Notify(context.Background(), trs) }
+	}
+	// Repository consistency: each tree's repo_base is its master copy.
+	if o.Repomd, err = repomd.NewFetcher(repomd.Config{Version: w.version, Timeout: kc.Timeout.Duration}); err != nil {
+		return err
+	}
+	o.RepoBases = map[string]string{}
+	for _, t := range w.cfg.Trees {
+		if t.RepoBase != "" {
+			o.RepoBases[t.Name] = t.RepoBase
+		}
+	}
+	// Propagation outlives a restart: first-fresh times go to checker.db
+	// and come back, with the tier-1 hosts the publish gate saw, when the
+	// checker learns the publish. Both run on the checker's loop.
+	o.FirstFresh = func(tree string, stamp int64, mirror string, at time.Time) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := db.RecordFirstFresh(ctx, tree, stamp, mirror, at); err != nil {
+			w.log.Error("recording first fresh", "component", "checker", "err", err)
+		}
+	}
+	o.Restore = func(tree string, stamp int64) map[string]time.Time {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		out, err := db.FirstFresh(ctx, tree, stamp)
+		if err != nil {
+			w.log.Error("restoring first fresh", "component", "checker", "tree", tree, "err", err)
+			out = map[string]time.Time{}
+		}
+		pubs, err := w.store.ListPublishes(ctx, 20, false) // the newest: the one just committed is among them
+		if err != nil {
+			w.log.Error("restoring tier-1 first seen", "component", "checker", "tree", tree, "err", err)
+		}
+		for _, p := range pubs {
+			if p.Tree != tree || p.Stamp != stamp {
+				continue
+			}
+			for _, h := range p.Hosts {
+				if at, ok := out[h.Host]; !ok || h.FirstSeen.Before(at) {
+					out[h.Host] = h.FirstSeen
+				}
+			}
+		}
+		return out
 	}
 	c, err := checker.New(o)
 	if err != nil {
