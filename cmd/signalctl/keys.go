@@ -17,6 +17,8 @@ const keysUsage = `usage: signalctl keys COMMAND [flags]
   ds                                                    print the DS (SHA-256) of every SEP key for the parent zone
   list                                                  list the zone's keys
   retire --tag N                                        move key N to <key_dir>/retired (then SIGHUP signald)
+  advice-pub [--key FILE]                               print the sync-source advice public key for agent.toml's
+                                                        sync_sources.public_key (default FILE: <state_dir>/advice.key)
 Every command takes --config (for the zone, key_dir and algorithm) or --zone and --dir.
 `
 
@@ -37,12 +39,16 @@ func runKeys(args []string, stdout, stderr io.Writer) error {
 	ksk := fs.Bool("ksk", false, "generate: a key-signing key (SEP) of a KSK/ZSK split")
 	zsk := fs.Bool("zsk", false, "generate: a zone-signing key of a KSK/ZSK split")
 	tag := fs.Uint("tag", 0, "retire: the key tag")
+	adviceKey := fs.String("key", "", "advice-pub: the advice key file (default: "+keyring.AdviceKeyFile+" in state_dir from the config)")
 	pos, err := parseInterleaved(fs, args[1:])
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usageError{fmt.Errorf("unexpected argument %q", pos[0])}
+	}
+	if args[0] == "advice-pub" {
+		return keysAdvicePub(stdout, *cfgPath, *adviceKey)
 	}
 	if err := keysDefaults(*cfgPath, zone, dir, alg); err != nil {
 		return err
@@ -122,6 +128,24 @@ func keysRetire(w io.Writer, ring keyring.Ring, tag uint) error {
 		return err
 	}
 	keyring.FormatRetired(w, ring.Dir, k)
+	return nil
+}
+
+// keysAdvicePub prints the public half of signald's sync-source advice key,
+// read from path or else from state_dir in the config.
+func keysAdvicePub(w io.Writer, cfgPath, path string) error {
+	if path == "" {
+		cfg, err := config.Load(cfgPath)
+		if err != nil {
+			return err
+		}
+		path = cfg.StatePath(keyring.AdviceKeyFile)
+	}
+	pub, err := keyring.AdvicePublicKey(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, pub)
 	return nil
 }
 
