@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mirrorsignal/mirrorsignal/server/config"
-	"github.com/mirrorsignal/mirrorsignal/server/mirrors"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 	"github.com/mirrorsignal/mirrorsignal/server/zone"
@@ -32,7 +31,7 @@ type Signald struct {
 	reg       *prometheus.Registry
 	zone      *zone.Zone
 	publisher *publish.Publisher
-	fleet     *mirrors.Current // nil without mirrors_file
+	reloaders []func() error // the mirror list, then what depends on it
 	services  []service
 	closers   []func() error // other databases, closed when Run returns
 }
@@ -81,18 +80,19 @@ func (s *Signald) wire(ctx context.Context, cfg *config.Config, now func() time.
 		}
 	}
 	s.closers = w.closers
-	s.reg, s.publisher, s.fleet = w.reg, w.pub, w.fleet
+	s.reg, s.publisher, s.reloaders = w.reg, w.pub, w.reloaders
 	s.services = append(w.services, service{"zone", w.zone.Run})
 	return nil
 }
 
-// Reload re-reads the DNSSEC keys and the mirror list (on SIGHUP). A bad
-// key file keeps the current keys, a broken mirror list the current list;
-// the errors are returned, joined.
+// Reload re-reads the DNSSEC keys, the mirror list and the check-in tokens
+// (on SIGHUP). A bad key file keeps the current keys, a broken mirror list
+// the current list, a bad token file the current tokens; the errors are
+// returned, joined.
 func (s *Signald) Reload(ctx context.Context) error {
 	err := s.zone.ReloadKeys(ctx)
-	if s.fleet != nil {
-		err = errors.Join(err, s.fleet.Reload())
+	for _, r := range s.reloaders {
+		err = errors.Join(err, r())
 	}
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/mirrorsignal/mirrorsignal/server/agentapi/doh"
 	"github.com/mirrorsignal/mirrorsignal/server/alert"
 	"github.com/mirrorsignal/mirrorsignal/server/api"
 	"github.com/mirrorsignal/mirrorsignal/server/authdns"
@@ -45,6 +46,8 @@ type wiring struct {
 	version  string
 	alert    *alert.Notifier // nil without a channel
 	closers  []func() error  // run when signald stops
+	// reloaders run on SIGHUP, in order, after the keys.
+	reloaders []func() error
 }
 
 func newWiring(cfg *config.Config, log *slog.Logger, now func() time.Time, st *store.Store) (*wiring, error) {
@@ -82,6 +85,7 @@ func (w *wiring) dns() error {
 	}
 	srv := authdns.New(c, w.log)
 	w.zone.Subscribe(zone.Serve(srv))
+	w.public = append(w.public, doh.New(srv)) // GET,POST /dns-query from the same snapshot
 	w.dnsReady = srv.Ready()
 	w.add("dns", srv.Run)
 	return nil
@@ -148,8 +152,12 @@ func (w *wiring) mirrors() error {
 		return nil
 	}
 	f, err := mirrors.Open(path, w.cfg.Layout())
+	if err != nil {
+		return err
+	}
 	w.fleet = f
-	return err
+	w.reloaders = append(w.reloaders, f.Reload)
+	return nil
 }
 
 // publisher builds the publisher, which commits into the zone: planting

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mirrorsignal/mirrorsignal/server/agentapi/advice"
+	"github.com/mirrorsignal/mirrorsignal/server/agentapi/advice/advicekey"
+	"github.com/mirrorsignal/mirrorsignal/server/agentapi/checkin"
 	"github.com/mirrorsignal/mirrorsignal/server/alert"
 	"github.com/mirrorsignal/mirrorsignal/server/checker"
 	"github.com/mirrorsignal/mirrorsignal/server/config"
@@ -188,6 +191,15 @@ func (w *wiring) checker(ctx context.Context) error {
 	}
 	w.zone.Subscribe(zone.SubscriberFunc(func(s *zone.Snapshot) { c.SignalChanged(s.Record) }))
 	w.add("checker", c.Run)
+	if err := w.checkin(c); err != nil {
+		return err
+	}
+	adv, err := advice.New(advice.Options{KeyPath: w.cfg.StatePath(advicekey.FileName), Fleet: w.fleet.Fleet, View: c.View,
+		Now: w.now, Log: w.log, Registerer: w.reg})
+	if err != nil {
+		return err
+	}
+	w.public = append(w.public, adv)
 	policy := store.Policy{Full: kc.KeepFull.Duration, Hourly: kc.KeepHourly.Duration, Daily: kc.KeepDaily.Duration}
 	w.add("history", func(ctx context.Context) error { return thinLoop(ctx, db, policy, w.now, w.log) })
 	return nil
@@ -227,4 +239,33 @@ func selfPort(addrs []string, listen string) []string {
 		}
 	}
 	return out
+}
+
+// checkin builds POST /api/v1/checkin: an agent's signed report, whose only
+// effect is an immediate re-check of its mirror. The tokens are re-read on
+// SIGHUP; a file that fails keeps the previous tokens.
+func (w *wiring) checkin(c *checker.Checker) error {
+	read := func() (map[string][]byte, error) {
+		return checkin.ReadTokens(checkin.TokenFiles(w.fleet.Fleet().Mirrors()))
+	}
+	m, err := read()
+	if err != nil {
+		return fmt.Errorf("check-in tokens: %w", err)
+	}
+	toks := new(checkin.Tokens)
+	toks.Set(m)
+	h, err := checkin.New(checkin.Options{Tokens: toks.Get, Recheck: c.Recheck, Registerer: w.reg, Logger: w.log, Now: w.now})
+	if err != nil {
+		return err
+	}
+	w.public = append(w.public, h)
+	w.reloaders = append(w.reloaders, func() error {
+		m, err := read()
+		if err != nil {
+			return fmt.Errorf("keeping the previous check-in tokens: %w", err)
+		}
+		toks.Set(m)
+		return nil
+	})
+	return nil
 }

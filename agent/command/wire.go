@@ -49,7 +49,11 @@ func (a *agent) lock() (func() error, error) {
 
 func (a *agent) reader() (*query.Reader, error) {
 	servers, recursive := a.cfg.DNS.Resolvers, true
-	if len(a.cfg.DNS.Authoritative) > 0 {
+	var https *http.Client
+	switch {
+	case len(a.cfg.DNS.DoH) > 0:
+		servers, https = a.cfg.DNS.DoH, query.HTTPSClient(nil)
+	case len(a.cfg.DNS.Authoritative) > 0:
 		servers, recursive = a.cfg.DNS.Authoritative, false
 	}
 	if len(servers) == 0 {
@@ -59,7 +63,7 @@ func (a *agent) reader() (*query.Reader, error) {
 		}
 	}
 	o := query.Options{
-		Client:          &query.Client{Servers: servers, Recursive: recursive, Timeout: a.cfg.DNS.Timeout.D(), Attempts: a.cfg.DNS.Attempts},
+		Client:          &query.Client{Servers: servers, Recursive: recursive, Timeout: a.cfg.DNS.Timeout.D(), Attempts: a.cfg.DNS.Attempts, HTTPS: https},
 		Name:            a.cfg.Signal.Name,
 		Layout:          signal.Layout(a.cfg.Signal.Layout),
 		Mode:            a.cfg.DNSSEC.Mode,
