@@ -30,6 +30,9 @@ type ChildResult struct {
 	UserS   float64               `json:"user_s"` // this process, over the same span
 	SysS    float64               `json:"sys_s"`
 	States  map[checker.State]int `json:"states"` // probe results by state
+	// First counts the mirrors by the state of their first round (its
+	// worst probe, for a mirror with several trees).
+	First map[checker.State]int `json:"first_round_states"`
 	// Memory, read after the round with the checker still holding it.
 	HeapInuseMiB float64 `json:"heap_inuse_mib"`
 	HeapLiveMiB  float64 `json:"heap_live_mib"` // HeapAlloc after a GC
@@ -81,21 +84,32 @@ type countSink struct {
 	seen   map[string]bool
 	probes int
 	states map[checker.State]int
+	first  map[string]checker.State // mirror → the worst state of its first round
 	done   chan struct{}
 }
 
 func (s *countSink) Record(_ context.Context, rs []checker.Result) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(rs) == 0 || s.seen[rs[0].Mirror] {
+		for _, r := range rs {
+			s.probes++
+			s.states[r.State]++
+		}
+		return nil
+	}
+	worst := checker.Fresh
 	for _, r := range rs {
 		s.probes++
 		s.states[r.State]++
-		if !s.seen[r.Mirror] {
-			s.seen[r.Mirror] = true
-			if len(s.seen) == s.want {
-				close(s.done)
-			}
+		if r.State != checker.Fresh {
+			worst = r.State
 		}
+	}
+	s.seen[rs[0].Mirror] = true
+	s.first[rs[0].Mirror] = worst
+	if len(s.seen) == s.want {
+		close(s.done)
 	}
 	return nil
 }
@@ -114,7 +128,7 @@ func runChild(ctx context.Context, o childOptions) (ChildResult, error) {
 		return ChildResult{}, err
 	}
 	ms := fleet.Mirrors()
-	sink := &countSink{want: len(ms), seen: map[string]bool{}, states: map[checker.State]int{}, done: make(chan struct{})}
+	sink := &countSink{want: len(ms), seen: map[string]bool{}, states: map[checker.State]int{}, first: map[string]checker.State{}, done: make(chan struct{})}
 	reg := prometheus.NewRegistry()
 	c, err := checker.New(checker.Options{Fleet: func() *mirrors.Fleet { return fleet }, Prober: p,
 		Interval: o.interval, Concurrency: o.concurrency, PerHost: o.perHost, Sink: sink, Registerer: reg})
@@ -147,7 +161,10 @@ func runChild(ctx context.Context, o childOptions) (ChildResult, error) {
 	time.Sleep(2100 * time.Millisecond) // the checker publishes its gauges with a view, every 2 s
 	res := ChildResult{Mirrors: len(ms), WallS: wall.Seconds(), UserS: u1 - u0, SysS: s1 - s0}
 	sink.mu.Lock()
-	res.Probes, res.States = sink.probes, sink.states
+	res.Probes, res.States, res.First = sink.probes, sink.states, map[checker.State]int{}
+	for _, st := range sink.first {
+		res.First[st]++
+	}
 	sink.mu.Unlock()
 	res.PlannedPerMin, res.AchievedPerMin = gauges(reg)
 	readMemory(&res)

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/mirrorsignal/mirrorsignal/server/checker"
 )
 
 // signalAge is how old the signal's stamp is at the start of a run.
@@ -107,7 +109,7 @@ func checkerRound(ctx context.Context, o Options, fleet string, stamp int64) (To
 		return ToolRun{}, err
 	}
 	return ToolRun{Tool: "checker", Mirrors: c.Mirrors, WallS: c.WallS, UserS: c.UserS, SysS: c.SysS,
-		OK: c.States["fresh"] + c.States["behind"], Behind: c.States["behind"], MaxRSSMiB: maxRSS}, nil
+		OK: c.First[checker.Fresh] + c.First[checker.Behind], Behind: c.First[checker.Behind], MaxRSSMiB: maxRSS}, nil
 }
 
 // memory holds MemoryMirrors × 3 trees in the child on its schedule until
