@@ -10,15 +10,18 @@ SHORT_FUZZTIME ?= 5s
 BENCHTIME ?= 3s
 BENCHROUNDS ?= 5
 BENCHOUT  ?= contrib/bench/results/latest.json
+CHECKBENCH_SIZES ?= 200,2000
+CHECKBENCH_MEMORY ?= 10000
+CHECKBENCHOUT ?= contrib/bench/results/checker-latest.json
 STATICCHECK_VERSION := v0.8.2
 GREMLINS_VERSION := v0.6.0
 MUTATE_PKGS ?=
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-go mutate clean
+.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-go mutate clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: ## build the binaries into bin/ with the version stamped
 	@mkdir -p bin
@@ -51,9 +54,16 @@ fuzz-short: ## run every fuzz target briefly (SHORT_FUZZTIME each, default 5s)
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIME=10m)
 	@bash .ci/fuzz-all $(FUZZTIME)
 
-bench: build test-deps ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf, medians of BENCHROUNDS=5 rounds of BENCHTIME=3s per mode and server (throughput, then latency at a fixed rate) (BENCHOUT=file.json)
+bench: bench-dns bench-checker ## both benchmarks: bench-dns, then bench-checker
+
+bench-dns: build test-deps ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf, medians of BENCHROUNDS=5 rounds of BENCHTIME=3s per mode and server (throughput, then latency at a fixed rate) (BENCHOUT=file.json)
 	$(GO) build -o bin/dnsbench ./contrib/bench/cmd/dnsbench
 	./bin/dnsbench -signald bin/signald -duration $(BENCHTIME) -rounds $(BENCHROUNDS) -out $(BENCHOUT)
+
+bench-checker: test-deps ## the checker against mirmon: one full round of each over CHECKBENCH_SIZES=200,2000 local mirrors, and the checker's memory holding CHECKBENCH_MEMORY=10000 mirrors × 3 trees (as root: names go into /etc/hosts for the run) (CHECKBENCHOUT=file.json)
+	@mkdir -p bin
+	$(GO) build -o bin/checkbench ./contrib/bench/cmd/checkbench
+	./bin/checkbench -sizes $(CHECKBENCH_SIZES) -memory-mirrors $(CHECKBENCH_MEMORY) -out $(CHECKBENCHOUT)
 
 bench-go: ## Go micro-benchmarks (go test -bench . -benchmem ./...)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
