@@ -15,7 +15,13 @@ import (
 // so keep-alive is off: every probe opens its own connection, which also
 // means every probe really tests the path, and no idle connection outlives
 // it. HTTP/1.1 only. No cookie jar; no proxy unless configured.
-func newClient(cfg Config, fam Family) *http.Client {
+func newClient(cfg Config, fam Family) *http.Client { return HTTPClient(cfg, fam) }
+
+// HTTPClient is the probes' HTTP client for fam, for other fetches of a
+// mirror that want the same rules (repodata/repomd.xml): cfg's RootCAs,
+// Timeout (for the TLS handshake and the response headers) and Proxy are
+// used; the body cap is the caller's.
+func HTTPClient(cfg Config, fam Family) *http.Client {
 	dialer := &net.Dialer{KeepAlive: -1}
 	network := fam.network()
 	tr := &http.Transport{

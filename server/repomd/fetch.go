@@ -2,11 +2,9 @@ package repomd
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -14,15 +12,9 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/server/probe"
 )
 
-// Fetch limits.
-const (
-	// DefaultTimeout bounds one whole fetch when Config.Timeout is 0.
-	DefaultTimeout = 10 * time.Second
-	// maxRedirects is the most redirects a fetch follows, as for TIME.
-	maxRedirects = probe.MaxRedirects
-	// maxHeaderBytes bounds the response headers.
-	maxHeaderBytes = 16 << 10
-)
+// DefaultTimeout bounds one whole fetch when Config.Timeout is 0. The
+// client (redirects, header size, TLS) is the probes' (probe.HTTPClient).
+const DefaultTimeout = 10 * time.Second
 
 // The reasons a Fetch fails besides ErrBad (the body is not a repomd.xml
 // Parse accepts, or is bigger than MaxSize).
@@ -78,28 +70,7 @@ func NewFetcher(cfg Config) (*Fetcher, error) {
 }
 
 func newClient(cfg Config, fam probe.Family) *http.Client {
-	network := map[probe.Family]string{probe.Any: "tcp", probe.IPv4: "tcp4", probe.IPv6: "tcp6"}[fam]
-	dialer := &net.Dialer{KeepAlive: -1}
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, addr string) (net.Conn, error) {
-			return dialer.DialContext(ctx, network, addr)
-		},
-		TLSClientConfig:        &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12},
-		TLSHandshakeTimeout:    cfg.Timeout,
-		ResponseHeaderTimeout:  cfg.Timeout,
-		DisableKeepAlives:      true,
-		DisableCompression:     true, // the cap counts bytes on the wire
-		MaxResponseHeaderBytes: maxHeaderBytes,
-	}
-	if cfg.Proxy != nil {
-		tr.Proxy = http.ProxyURL(cfg.Proxy)
-	}
-	return &http.Client{Transport: tr, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
-		if len(via) > maxRedirects {
-			return fmt.Errorf("more than %d redirects", maxRedirects)
-		}
-		return nil
-	}}
+	return probe.HTTPClient(probe.Config{RootCAs: cfg.RootCAs, Timeout: cfg.Timeout, Proxy: cfg.Proxy}, fam)
 }
 
 // Fetch gets and parses the repomd.xml at rawURL (http or https) over
