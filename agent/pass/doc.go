@@ -12,6 +12,9 @@
 // never rolls a tree back): an empty, unmounted or stale upstream is skipped
 // before it can delete anything. The full stage carries rsync --max-delete,
 // sync.max_delete_share of the local tree's entries (preflight.go, guard.go).
+// A run it stops has deleted up to that many: the state keeps the count from
+// before it, and until the tree syncs later runs may delete only what is left
+// of that share, and nothing once it is spent.
 //
 // Its collaborators are small interfaces defined here, so the logic is tested
 // with fakes; package command wires the real ones. The error Run returns

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mirrorsignal/mirrorsignal/agent/exitcode"
 	"github.com/mirrorsignal/mirrorsignal/agent/rsync"
+	"github.com/mirrorsignal/mirrorsignal/agent/state"
 )
 
 // syncAll syncs the planned trees one after the other.
@@ -31,14 +32,17 @@ func (p *Pass) syncTree(ctx context.Context, r *run, it item) {
 	t := r.st.Tree(it.tree)
 	t.LastAttempt = p.d.Now().Unix()
 	log.Info("syncing", "reason", it.why, "local", it.local, "signal", it.want)
-	code, err := p.trySources(ctx, log, it)
+	code, err := p.trySources(ctx, log, it, t)
 	if err != nil {
 		t.LastError = err.Error()
 		log.Error("tree not synced", "err", err, "exit", code)
 		r.fail(code, fmt.Errorf("tree %s: %w", it.tree, err))
 		return
 	}
-	t.LastSuccess, t.Stamp, t.LastError = p.d.Now().Unix(), p.local(it.tree), ""
+	if t.DeleteBaseline > 0 {
+		log.Info("delete guard baseline cleared: the tree synced", "baseline", t.DeleteBaseline)
+	}
+	t.LastSuccess, t.Stamp, t.LastError, t.DeleteBaseline = p.d.Now().Unix(), p.local(it.tree), "", 0
 	r.synced = true
 }
 
@@ -47,10 +51,10 @@ func (p *Pass) syncTree(ctx context.Context, r *run, it item) {
 // it. It returns exitcode.Behind when some source was refused as behind (or
 // synced without reaching the signal) and none was fresh, exitcode.Rsync
 // when rsync failed for every source.
-func (p *Pass) trySources(ctx context.Context, log *slog.Logger, it item) (int, error) {
+func (p *Pass) trySources(ctx context.Context, log *slog.Logger, it item, t *state.Tree) (int, error) {
 	var failed, behind []string
 	for _, src := range p.sources(ctx, log, it) {
-		err := p.trySource(ctx, log, it, src)
+		err := p.trySource(ctx, log, it, t, src)
 		switch {
 		case err == nil:
 			return exitcode.OK, nil
@@ -72,13 +76,13 @@ func (p *Pass) trySources(ctx context.Context, log *slog.Logger, it item) (int, 
 }
 
 // trySource runs the pre-flight, then the sync, then checks the local TIME.
-func (p *Pass) trySource(ctx context.Context, log *slog.Logger, it item, src string) error {
+func (p *Pass) trySource(ctx context.Context, log *slog.Logger, it item, t *state.Tree, src string) error {
 	stamp, err := p.preflight(ctx, it.tree, src, floor(it))
 	if err != nil {
 		return err
 	}
 	log.Info("pre-flight passed", "source", src, "source_time", stamp, "need", floor(it))
-	if err := p.rsyncTree(ctx, it.tree, src); err != nil {
+	if err := p.rsyncTree(ctx, t, it.tree, src); err != nil {
 		return err
 	}
 	local := p.local(it.tree)
@@ -105,11 +109,12 @@ func output(err error) string {
 }
 
 // rsyncTree runs the one or two stages of a tree from src. The full stage
-// carries --max-delete from the tree's entries counted before stage one.
+// carries --max-delete from the tree's entries counted before stage one
+// and t's baseline (guard.go).
 // When the full stage fails, the TIME file it may have put in place is
 // undone (see savedTime).
-func (p *Pass) rsyncTree(ctx context.Context, tree, src string) error {
-	g, err := p.guard(tree)
+func (p *Pass) rsyncTree(ctx context.Context, t *state.Tree, tree, src string) error {
+	g, err := p.guard(tree, t.DeleteBaseline)
 	if err != nil {
 		return err
 	}
@@ -129,12 +134,11 @@ func (p *Pass) rsyncTree(ctx context.Context, tree, src string) error {
 			return fmt.Errorf("stage packages: %w", err)
 		}
 	}
-	j.Stage = rsync.Full
-	if err := p.d.Rsync.Run(ctx, j); err != nil {
+	if err := p.d.Rsync.Run(ctx, g.full(j)); err != nil {
 		if rerr := old.restore(); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
-		return g.refused(err)
+		return g.refused(err, t)
 	}
 	return nil
 }

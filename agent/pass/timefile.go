@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/mirrorsignal/mirrorsignal/signal/atomicfile"
 )
@@ -19,6 +20,10 @@ type savedTime struct {
 	had  bool        // there was a regular TIME file
 	data []byte      // its content
 	perm fs.FileMode // and mode
+	// and mtime: a restored file dated now could pass rsync's quick check
+	// (size and mtime to the second) for a new TIME of the same size
+	// written upstream in the same second, and never be updated.
+	mtime time.Time
 }
 
 // saveTime reads the TIME file at path. A missing one, or anything but a
@@ -37,15 +42,18 @@ func saveTime(path string) (savedTime, error) {
 	if s.data, err = os.ReadFile(path); err != nil {
 		return s, fmt.Errorf("saving the TIME file before the run: %w", err)
 	}
-	s.had, s.perm = true, fi.Mode().Perm()
+	s.had, s.perm, s.mtime = true, fi.Mode().Perm(), fi.ModTime()
 	return s, nil
 }
 
-// restore puts the saved TIME file back atomically, or removes the regular
-// file the run put in place of none.
+// restore puts the saved TIME file back atomically, with its mtime, or
+// removes the regular file the run put in place of none.
 func (s savedTime) restore() error {
 	if s.had {
-		return atomicfile.Write(s.path, s.data, s.perm)
+		if err := atomicfile.Write(s.path, s.data, s.perm); err != nil {
+			return err
+		}
+		return os.Chtimes(s.path, s.mtime, s.mtime)
 	}
 	if fi, err := os.Lstat(s.path); err != nil || !fi.Mode().IsRegular() {
 		return nil // nothing put in place, or not rsync's file to remove

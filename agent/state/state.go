@@ -1,6 +1,7 @@
 // Package state keeps the agent's small state file: per tree the last
-// successful sync (for `status` and the max-interval rule), the last
-// signal seen, and since when the lock has been busy. The file is JSON, written atomically (temp file in the same
+// successful sync (for `status` and the max-interval rule) and the delete
+// guard's baseline, the last signal seen, and since when the lock has been
+// busy. The file is JSON, written atomically (temp file in the same
 // directory, fsync, rename, fsync of the directory).
 package state
 
@@ -29,6 +30,10 @@ type Tree struct {
 	Stamp       int64  `json:"stamp,omitempty"`        // local TIME after that sync
 	LastAttempt int64  `json:"last_attempt,omitempty"` // last sync started
 	LastError   string `json:"last_error,omitempty"`   // how the last attempt failed, if it did
+	// DeleteBaseline is the tree's entry count before the first run that
+	// --max-delete refused since the tree last synced; 0 = none. Until the
+	// tree syncs, the guard allows only what is left of its share of this.
+	DeleteBaseline int `json:"delete_baseline,omitempty"`
 }
 
 // State is the whole file.
