@@ -74,7 +74,7 @@ func (p *Publisher) probeRound(ctx context.Context, pub store.Publish, hosts []H
 			switch {
 			case err != nil:
 				errs[h.Name] = err.Error()
-			case stamp < pub.Stamp:
+			case stamp < pub.Stamp: // equivalent mutants of the lag below: it is only the error text
 				errs[h.Name] = fmt.Sprintf("serves TIME %d, behind %d by %s", stamp, pub.Stamp, time.Duration(pub.Stamp-stamp)*time.Second)
 			default:
 				if err := p.o.Store.SeeHost(ctx, pub.ID, h.Name, stamp, p.o.Now()); err != nil {

