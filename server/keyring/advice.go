@@ -19,7 +19,7 @@ const AdviceKeyFile = advicekey.FileName
 func AdvicePublicKey(path string) (string, error) {
 	k, err := advicekey.Load(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("%w (signald creates the advice key when it first starts)", err)
+		return "", fmt.Errorf("%w (signald creates the advice key at its first start with a mirror list, publish.mirrors_file)", err)
 	}
 	if err != nil {
 		return "", err
