@@ -1,13 +1,13 @@
 package checkbench
 
 import (
-	"bufio"
 	"context"
-	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/mirrorsignal/mirrorsignal/contrib/bench/benchhost"
 )
 
 // Machine describes where a run happened.
@@ -25,36 +25,13 @@ type Machine struct {
 func describeMachine() Machine {
 	return Machine{
 		CPUs:      runtime.NumCPU(),
-		CPUModel:  cpuModel(),
-		Kernel:    readTrimmed("/proc/sys/kernel/osrelease"),
-		LoadStart: readTrimmed("/proc/loadavg"),
+		CPUModel:  benchhost.CPUModel(),
+		Kernel:    benchhost.Kernel(),
+		LoadStart: benchhost.Load(),
 		Go:        runtime.Version(),
 		Mirmon:    firstLine("dpkg-query", "-W", "-f", "mirmon ${Version}", "mirmon"),
 		Wget:      firstLine("wget", "--version"),
 	}
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
-}
-
-func readTrimmed(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(b))
 }
 
 // firstLine is the first line prog prints, or "unknown".

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mirrorsignal/mirrorsignal/contrib/bench/benchhost"
 	"github.com/mirrorsignal/mirrorsignal/server/checker"
 )
 
@@ -42,7 +43,7 @@ func Run(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 		}
 		r.Memory = m
 	}
-	r.Machine.LoadEnd = readTrimmed("/proc/loadavg")
+	r.Machine.LoadEnd = benchhost.Load()
 	r.summarise()
 	return r, nil
 }

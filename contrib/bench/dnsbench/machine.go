@@ -1,15 +1,15 @@
 package dnsbench
 
 import (
-	"bufio"
 	"context"
 	"debug/buildinfo"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mirrorsignal/mirrorsignal/contrib/bench/benchhost"
 )
 
 // Machine describes where a run happened.
@@ -25,34 +25,11 @@ type Machine struct {
 func describeMachine() Machine {
 	return Machine{
 		CPUs:      runtime.NumCPU(),
-		CPUModel:  cpuModel(),
-		Kernel:    readTrimmed("/proc/sys/kernel/osrelease"),
-		LoadStart: readTrimmed("/proc/loadavg"),
+		CPUModel:  benchhost.CPUModel(),
+		Kernel:    benchhost.Kernel(),
+		LoadStart: benchhost.Load(),
 		DNSPerf:   programVersion("dnsperf", "-h"),
 	}
-}
-
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown"
-}
-
-func readTrimmed(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "unknown"
-	}
-	return strings.TrimSpace(string(b))
 }
 
 // programVersion runs prog with flag and returns the first output line

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/mirrorsignal/mirrorsignal/contrib/bench/benchhost"
 )
 
 // dnsperfSlack is how long past its time limit dnsperf may take (its
@@ -144,7 +145,7 @@ func Run(ctx context.Context, o Options, log io.Writer) (*Report, error) {
 			}
 		}
 	}
-	r.Machine.LoadEnd = readTrimmed("/proc/loadavg")
+	r.Machine.LoadEnd = benchhost.Load()
 	r.summarise()
 	return r, nil
 }
