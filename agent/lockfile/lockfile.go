@@ -144,7 +144,7 @@ func readPID(f *os.File) int {
 // parsePID reads "1234\n"; anything else is 0 (unknown).
 func parsePID(s string) int {
 	pid, err := strconv.Atoi(strings.TrimSuffix(s, "\n"))
-	if err != nil || pid <= 0 || strings.HasPrefix(s, "+") {
+	if err != nil || pid <= 0 || strings.HasPrefix(s, "+") { // equivalent mutant "pid < 0": pid 0 is returned as 0 anyway
 		return 0
 	}
 	return pid
