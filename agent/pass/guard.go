@@ -128,7 +128,7 @@ func (g deleteGuard) refused(err error, t *state.Tree) error {
 	case g.baseline > 0:
 		return fmt.Errorf("would delete more than %g%% of the %d entries the tree had before the first refused run "+
 			"(--max-delete=%d, what is left of that share, with %d entries now): refused: %w",
-			g.share*100, g.baseline, g.limit, g.entries, err)
+			g.share*100, g.baseline, g.limit, g.entries, err) // equivalent mutants of share*100: message only
 	}
 	return fmt.Errorf("would delete more than %g%% of the tree (--max-delete=%d of %d entries): refused: %w",
 		g.share*100, g.limit, g.entries, err)

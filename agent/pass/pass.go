@@ -109,7 +109,7 @@ func (p *Pass) rounds(ctx context.Context, r *run, sig query.Signal, sigErr erro
 	for round := 1; ; round++ {
 		items := p.plan(sig, sigErr, r.st, only)
 		if len(items) == 0 {
-			if round == 1 && sigErr == nil {
+			if round == 1 && sigErr == nil { // equivalent mutants: only whether "up to date" is logged
 				p.d.Log.Info("up to date", "signal", sig.Text, "server", sig.Server)
 			}
 			return false
@@ -137,7 +137,7 @@ func (p *Pass) rounds(ctx context.Context, r *run, sig query.Signal, sigErr erro
 		if only = p.moved(sig, next); len(only) == 0 {
 			return false
 		}
-		p.d.Log.Info("the signal moved during the sync; another round", "signal", next.Text, "round", round+1)
+		p.d.Log.Info("the signal moved during the sync; another round", "signal", next.Text, "round", round+1) // equivalent mutants: log only
 		sig = next
 	}
 }
