@@ -39,7 +39,7 @@ func (p *Pass) syncTree(ctx context.Context, r *run, it item) {
 		r.fail(code, fmt.Errorf("tree %s: %w", it.tree, err))
 		return
 	}
-	if t.DeleteBaseline > 0 {
+	if t.DeleteBaseline > 0 { // equivalent mutants: log only
 		log.Info("delete guard baseline cleared: the tree synced", "baseline", t.DeleteBaseline)
 	}
 	t.LastSuccess, t.Stamp, t.LastError, t.DeleteBaseline = p.d.Now().Unix(), p.local(it.tree), "", 0
@@ -94,7 +94,7 @@ func (p *Pass) trySource(ctx context.Context, log *slog.Logger, it item, t *stat
 }
 
 func alsoFailed(failed []string) string {
-	if len(failed) == 0 {
+	if len(failed) == 0 { // equivalent mutants: message only
 		return ""
 	}
 	return "; rsync failed for " + strings.Join(failed, "; ")
@@ -135,7 +135,7 @@ func (p *Pass) rsyncTree(ctx context.Context, t *state.Tree, tree, src string) e
 		}
 	}
 	if err := p.d.Rsync.Run(ctx, g.full(j)); err != nil {
-		if rerr := old.restore(); rerr != nil {
+		if rerr := old.restore(); rerr != nil { // equivalent mutant: Join(err, nil) is err; only the message changes
 			err = errors.Join(err, rerr)
 		}
 		return g.refused(err, t)
@@ -156,7 +156,7 @@ func (p *Pass) sources(ctx context.Context, log *slog.Logger, it item) []string 
 		log.Warn("sync-source advice not used; using the configured sources", "err", err)
 		return configured
 	}
-	if len(res.Dropped) > 0 {
+	if len(res.Dropped) > 0 { // equivalent mutants: log only
 		log.Warn("advised sources not on sync_sources.allow were dropped", "dropped", res.Dropped)
 	}
 	out := slices.Clone(res.Sources)
@@ -180,7 +180,7 @@ func (p *Pass) checkin(ctx context.Context, r *run) {
 	for _, tree := range p.d.Config.TreeNames() {
 		trees[tree] = p.local(tree)
 	}
-	if err := p.d.Checkin.Send(ctx, p.d.Config.Mirror, trees); err != nil {
+	if err := p.d.Checkin.Send(ctx, p.d.Config.Mirror, trees); err != nil { // equivalent mutant: log only
 		p.d.Log.Warn("check-in failed", "err", err)
 		return
 	}
