@@ -29,9 +29,17 @@ func TestAgentCheckinRechecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	mirrorsFile := filepath.Join(in.dir, "mirrors.toml")
-	extra := fmt.Sprintf("\n[[mirror]]\nname = \"mirror1.example.net\"\ncountry = \"FR\"\ncheckin_token_file = %q\n[mirror.trees.vault]\nhttp = %q\n", tokenFile, web.URL+"/")
-	appendConfig(t, mirrorsFile, extra)
-	appendConfig(t, in.cfg, "[checker]\ninterval = \"10m\"\nfast_window = \"0s\"\nhysteresis = 1\ntimeout = \"1s\"\n")
+	// mirror1 comes first, so the checker's spread probes it at once and
+	// then, with no fast re-checks, not again for ten minutes.
+	first := fmt.Sprintf("[[mirror]]\nname = \"mirror1.example.net\"\ncountry = \"FR\"\ncheckin_token_file = %q\n[mirror.trees.vault]\nhttp = %q\n\n", tokenFile, web.URL+"/")
+	rest, err := os.ReadFile(mirrorsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(mirrorsFile, append([]byte(first), rest...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	appendConfig(t, in.cfg, "[checker]\ninterval = \"10m\"\nfast_interval = \"10m\"\nhysteresis = 1\ntimeout = \"1s\"\n")
 	in.start(t)
 	stamp := time.Now().Unix() - 30
 	if out, err := in.signalctl("publish", "vault", "--at", strconv.FormatInt(stamp, 10), "--config", in.cfg); err != nil {
@@ -41,7 +49,9 @@ func TestAgentCheckinRechecks(t *testing.T) {
 	if !waitFor(30*time.Second, func() bool { return historyLen(t, db, "mirror1.example.net") > 0 }) {
 		t.Fatal("the checker never looked at mirror1")
 	}
-	before := historyLen(t, db, "mirror1.example.net")
+	if strings.Contains(in.stderr.String(), "mirror=mirror1.example.net") {
+		t.Fatalf("mirror1 changed state before the check-in:\n%s", in.stderr)
+	}
 
 	agentCfg := filepath.Join(t.TempDir(), "agent.toml")
 	state := t.TempDir()
@@ -75,7 +85,12 @@ token_file = %q
 	if !strings.Contains(string(out), "check") {
 		t.Logf("agent output:\n%s", out)
 	}
-	if !waitFor(10*time.Second, func() bool { return historyLen(t, db, "mirror1.example.net") > before }) {
+	// Only a probe can make mirror1 fresh, and none was due for ten minutes.
+	if !waitFor(10*time.Second, func() bool {
+		log := in.stderr.String()
+		i := strings.Index(log, "check-in accepted")
+		return i >= 0 && strings.Contains(log[i:], "mirror=mirror1.example.net tree=vault from=error to=fresh")
+	}) {
 		t.Fatalf("no re-check after the check-in\nagent:\n%s\nsignald:\n%s", out, in.stderr)
 	}
 	resp, err := in.httpClient.Get("http://" + in.http + "/metrics")

@@ -40,11 +40,30 @@ func (p *Publisher) Run(ctx context.Context) error {
 
 func (p *Publisher) spawn(ctx context.Context, wg *sync.WaitGroup, id int64) {
 	pctx, cancel := context.WithCancel(ctx)
-	p.track(id).cancel = cancelOnce(cancel)
+	if !p.claim(id, cancelOnce(cancel)) {
+		cancel() // a worker runs it already (resumed at start and queued by Start)
+		return
+	}
 	wg.Go(func() {
 		defer cancel()
 		p.run(pctx, id)
 	})
+}
+
+// claim makes the caller the worker of id, unless it has one.
+func (p *Publisher) claim(id int64, cancel context.CancelFunc) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pr := p.running[id]
+	if pr == nil {
+		pr = &progress{}
+		p.running[id] = pr
+	}
+	if pr.cancel != nil {
+		return false
+	}
+	pr.cancel = cancel
+	return true
 }
 
 func cancelOnce(c context.CancelFunc) context.CancelFunc {
