@@ -15,14 +15,19 @@ import (
 const resumeLimit = 1000
 
 // Run resumes the publishes a previous run left pending, then runs each
-// new one in the background until ctx is done. A publish interrupted by
+// new one in the background until ctx is done. A store that cannot list
+// the pending ones is logged, not fatal. A publish interrupted by
 // shutdown stays in its state and resumes at the next start.
 func (p *Publisher) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	pending, err := p.o.Store.ListPublishes(ctx, resumeLimit, true)
-	if err != nil {
-		return fmt.Errorf("resume publishes: %w", err)
+	switch {
+	case ctx.Err() != nil:
+		return nil // stopped while starting
+	case err != nil:
+		// New publishes still work; the pending ones resume at the next start.
+		p.log.Error("cannot list the pending publishes; they resume at the next start", "err", err)
 	}
 	for _, pub := range pending {
 		p.log.Info("resuming publish", "id", pub.ID, "tree", pub.Tree, "state", pub.State)

@@ -284,3 +284,23 @@ func TestOneWorkerPerPublish(t *testing.T) {
 		t.Fatal("a publish whose worker ended cannot be claimed again")
 	}
 }
+
+// TestRunStoppedWhileStarting: a Run whose context ends while it lists the
+// pending publishes returns nil, so stopping signald early is no error.
+func TestRunStoppedWhileStarting(t *testing.T) {
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "signald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p, err := New(Options{Store: st, Layout: signal.Layout{"content"}, Now: time.Now,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.Run(ctx); err != nil {
+		t.Fatalf("Run = %v, want nil", err)
+	}
+}
