@@ -30,15 +30,32 @@ func (ts *testServer) openConns() int {
 
 // busyConns returns the number of those reading or answering a message.
 func (ts *testServer) busyConns() int {
+	return ts.countConns(func(state int64) bool { return state == connBusy })
+}
+
+func (ts *testServer) countConns(match func(state int64) bool) int {
 	ts.conns.mu.Lock()
 	defer ts.conns.mu.Unlock()
 	n := 0
 	for c := range ts.conns.conns {
-		if c.state.Load() == connBusy {
+		if match(c.state.Load()) {
 			n++
 		}
 	}
 	return n
+}
+
+// isIdle reports whether the server holds the other end of the client
+// connection c as idle, waiting for a query.
+func (ts *testServer) isIdle(c net.Conn) bool {
+	ts.conns.mu.Lock()
+	defer ts.conns.mu.Unlock()
+	for sc := range ts.conns.conns {
+		if sc.RemoteAddr().String() == c.LocalAddr().String() {
+			return sc.state.Load() > 0
+		}
+	}
+	return false
 }
 
 func TestServerTCPConnectionCap(t *testing.T) {
@@ -52,6 +69,10 @@ func TestServerTCPConnectionCap(t *testing.T) {
 			if _, err := askTCP(c, q, 2*time.Second); err != nil {
 				t.Fatalf("connection within the cap: %v", err)
 			}
+			// The client can read the answer before the server marks
+			// the connection idle again, and the order of going idle
+			// decides which one makes room.
+			waitFor(t, func() bool { return ts.isIdle(c.Conn) })
 		}
 		third := ts.dialTCP(t)
 		if _, err := askTCP(third, q, 2*time.Second); err != nil {
