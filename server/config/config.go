@@ -35,6 +35,13 @@ type Config struct {
 	NSCheck  NSCheck     `toml:"nscheck"`
 	Alert    Alert       `toml:"alert"`
 	Log      Log         `toml:"log"`
+	// Role is "primary" (default: everything configured runs) or
+	// "mirrorlist" (a read-only replica serving the public HTTP surfaces
+	// from a primary's exported status; see Replica).
+	Role       string     `toml:"role"`
+	Status     Status     `toml:"status"`
+	Mirrorlist Mirrorlist `toml:"mirrorlist"`
+	Replica    Replica    `toml:"replica"`
 
 	dir string // of the file parsed; relative mirrors_file is under it
 }
@@ -232,6 +239,11 @@ func Default() Config {
 		Alert:   DefaultAlert(),
 		DNSSEC:  DNSSEC{KeyDir: "keys", Algorithm: "ecdsap256"},
 		Log:     Log{Level: "info", Format: "text"},
+		Role:    "primary",
+		Status:  DefaultStatus(),
+
+		Mirrorlist: DefaultMirrorlist(),
+		Replica:    DefaultReplica(),
 	}
 }
 

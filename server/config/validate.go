@@ -19,6 +19,7 @@ func (c *Config) Validate() error {
 	checks := []func() error{
 		c.validateZone, c.validateTrees, c.validateDNS, c.validateHTTP, c.validateAdmin, c.validateMisc,
 		c.validateTSIG, c.validateTransfer, c.validatePublishMode, c.validatePublisher, c.validateWatch,
+		c.validateStatus, c.validateMirrorlist, c.validateReplica,
 	}
 	var errs []error
 	for _, check := range checks {
