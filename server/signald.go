@@ -71,7 +71,7 @@ func (s *Signald) wire(ctx context.Context, cfg *config.Config, now func() time.
 	}
 	s.zone = w.zone
 	steps := []func() error{w.dns, w.rfc2136, w.notify, w.publicAPI, w.mirrors, w.alerts, w.nameServers,
-		func() error { return w.checker(ctx) },
+		func() error { return w.checker(ctx) }, w.status,
 		func() error { return w.zone.Start(ctx) }, w.publisher, w.admin, w.http}
 	for _, step := range steps {
 		if err := step(); err != nil {

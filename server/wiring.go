@@ -16,15 +16,18 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/server/alert"
 	"github.com/mirrorsignal/mirrorsignal/server/api"
 	"github.com/mirrorsignal/mirrorsignal/server/authdns"
+	"github.com/mirrorsignal/mirrorsignal/server/checker"
 	"github.com/mirrorsignal/mirrorsignal/server/config"
 	"github.com/mirrorsignal/mirrorsignal/server/httpserve"
 	"github.com/mirrorsignal/mirrorsignal/server/mirrors"
 	"github.com/mirrorsignal/mirrorsignal/server/notify"
+	"github.com/mirrorsignal/mirrorsignal/server/nscheck"
 	"github.com/mirrorsignal/mirrorsignal/server/probe"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
 	"github.com/mirrorsignal/mirrorsignal/server/push"
 	"github.com/mirrorsignal/mirrorsignal/server/rfc2136"
 	"github.com/mirrorsignal/mirrorsignal/server/rrl"
+	"github.com/mirrorsignal/mirrorsignal/server/status"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 	"github.com/mirrorsignal/mirrorsignal/server/zone"
 )
@@ -45,7 +48,12 @@ type wiring struct {
 	fleet    *mirrors.Current // nil without mirrors_file
 	version  string
 	alert    *alert.Notifier // nil without a channel
-	closers  []func() error  // run when signald stops
+	// The read model and the views that feed it (nil when off).
+	hub         *status.Hub
+	checkerView *checker.Checker
+	checkerDB   *store.CheckerDB
+	nsView      *nscheck.Checker
+	closers     []func() error // run when signald stops
 	// reloaders run on SIGHUP, in order, after the keys.
 	reloaders []func() error
 }

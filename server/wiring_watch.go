@@ -111,6 +111,7 @@ func (w *wiring) nameServers() error {
 		return err
 	}
 	w.zone.Subscribe(c)
+	w.nsView = c
 	w.add("nscheck", c.Run)
 	return nil
 }
@@ -190,6 +191,7 @@ func (w *wiring) checker(ctx context.Context) error {
 		return err
 	}
 	w.zone.Subscribe(zone.SubscriberFunc(func(s *zone.Snapshot) { c.SignalChanged(s.Record) }))
+	w.checkerView, w.checkerDB = c, db
 	w.add("checker", c.Run)
 	if err := w.checkin(c); err != nil {
 		return err

@@ -37,6 +37,14 @@ type TreeView struct {
 
 // Mirror returns the view of the mirror called name.
 func (v *View) Mirror(name string) (MirrorView, bool) {
+	if v.byName == nil { // a View built by hand, as in tests
+		for _, m := range v.Mirrors {
+			if m.Name == name {
+				return m, true
+			}
+		}
+		return MirrorView{}, false
+	}
 	i, ok := v.byName[name]
 	if !ok {
 		return MirrorView{}, false

@@ -68,10 +68,11 @@ type NameServer struct {
 	Address string    `json:"address"` // host:port asked
 	Serial  uint32    `json:"serial"`  // the serial it served; 0 when none
 	Record  string    `json:"record"`  // the signal it served
-	State   string    `json:"state"`   // "ok", "stale", "unreachable", "unknown"
+	State   string    `json:"state"`   // "ok", "lagging", "wrong", "error", "unreachable", "unknown"
 	Err     string    `json:"error,omitempty"`
 	At      time.Time `json:"checked,omitzero"`
-	// Since is when it started serving an older serial; zero when in step.
+	// Since is when signald first served a serial newer than the one it
+	// served; zero when in step.
 	Since time.Time `json:"stale_since,omitzero"`
 }
 

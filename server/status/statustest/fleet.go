@@ -64,7 +64,7 @@ func Fleet(o Options) *status.Snapshot {
 			DNSSEC: status.DNSSEC{Signed: true, Expiry: now.Add(13 * 24 * time.Hour), KeyTags: []uint16{12345, 54321}}},
 		NameServers: []status.NameServer{
 			{Name: "ns1.mirrors.example.test.", Address: "192.0.2.53:53", Serial: 2026113001, State: "ok", At: now.Add(-time.Minute)},
-			{Name: "ns2.mirrors.example.test.", Address: "198.51.100.53:53", Serial: 2026112903, State: "stale", At: now.Add(-time.Minute), Since: now.Add(-18 * time.Minute)},
+			{Name: "ns2.mirrors.example.test.", Address: "198.51.100.53:53", Serial: 2026112903, State: "lagging", At: now.Add(-time.Minute), Since: now.Add(-18 * time.Minute)},
 		},
 		Checker: status.Checker{Enabled: true, At: now},
 	}
