@@ -15,6 +15,7 @@ import (
 
 	"github.com/mirrorsignal/mirrorsignal/server/config"
 	"github.com/mirrorsignal/mirrorsignal/server/publish"
+	"github.com/mirrorsignal/mirrorsignal/server/status"
 	"github.com/mirrorsignal/mirrorsignal/server/store"
 	"github.com/mirrorsignal/mirrorsignal/server/zone"
 )
@@ -34,6 +35,7 @@ type Signald struct {
 	reloaders []func() error // the mirror list, then what depends on it
 	services  []service
 	closers   []func() error // other databases, closed when Run returns
+	hub       *status.Hub    // the read model of the public surfaces
 }
 
 // service is one long-running part of signald.
@@ -80,7 +82,7 @@ func (s *Signald) wire(ctx context.Context, cfg *config.Config, now func() time.
 		}
 	}
 	s.closers = w.closers
-	s.reg, s.publisher, s.reloaders = w.reg, w.pub, w.reloaders
+	s.reg, s.publisher, s.reloaders, s.hub = w.reg, w.pub, w.reloaders, w.hub
 	s.services = append(w.services, service{"zone", w.zone.Run})
 	return nil
 }
@@ -96,6 +98,9 @@ func (s *Signald) Reload(ctx context.Context) error {
 	}
 	return err
 }
+
+// Status returns the status snapshot the public surfaces serve now.
+func (s *Signald) Status() *status.Snapshot { return s.hub.Current() }
 
 // Zone returns the zone served now.
 func (s *Signald) Zone() *zone.Snapshot { return s.zone.Current() }
