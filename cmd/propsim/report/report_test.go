@@ -28,7 +28,7 @@ func outcome() sim.Outcome {
 func TestFromOutcome(t *testing.T) {
 	s := FromOutcome(outcome())
 	good, stuck := s.Strategies[0], s.Strategies[1]
-	if *good.TimeTo["50"] != (5 * time.Minute).Seconds() || *good.TimeTo["80"] != (14*time.Minute).Seconds() || *good.TimeTo["99"] != (14*time.Minute).Seconds() {
+	if *good.TimeTo["50"] != (5*time.Minute).Seconds() || *good.TimeTo["80"] != (14*time.Minute).Seconds() || *good.TimeTo["99"] != (14*time.Minute).Seconds() {
 		t.Errorf("times %v", good.TimeTo)
 	}
 	if !good.GoalMet || !good.UnderCap {

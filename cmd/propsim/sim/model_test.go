@@ -101,7 +101,7 @@ func TestAdviceFanOut(t *testing.T) {
 		want   bool
 	}{
 		{0, 1, true}, {time.Minute, 2, true}, {2 * time.Minute, 3, false},
-		{3 * time.Minute, 1, true}, // again, and its hand-out is renewed
+		{3 * time.Minute, 1, true},  // again, and its hand-out is renewed
 		{11 * time.Minute, 3, true}, // mirror 2's hand-out (1m) has left the window
 		{12 * time.Minute, 4, false},
 		{13*time.Minute + time.Second, 4, true}, // mirror 1's renewed hand-out (3m) has left it
