@@ -78,6 +78,12 @@ commands:
                                         tree's base URL, against the signal; Nagios exit
                                         codes: 0 fresh, 1 behind, 2 unreachable or error,
                                         3 unknown
+  nagios --url URL --mirror NAME [-w 3h] [-c 12h] [-t SECONDS]
+  nagios --url URL --network [-w 90] [-c 75] [--tree T]
+                                        Nagios/Icinga plugin over signald's JSON API: one
+                                        mirror's lag per tree, or the share of fresh
+                                        mirrors per tree; 0 OK, 1 WARNING, 2 CRITICAL,
+                                        3 UNKNOWN (signald unreachable, unknown mirror)
   check-config [--config FILE]          validate a signald configuration
   version                               print the version
 Run 'signalctl COMMAND -h' for a command's flags.
@@ -98,6 +104,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runKeys(rest, stdout, stderr)
 	case "check":
 		return runCheck(ctx, rest, stdout, stderr)
+	case "nagios":
+		return runNagios(ctx, rest, stdout, stderr)
 	case "check-config":
 		return runCheckConfig(rest, stdout, stderr)
 	case "version":
