@@ -13,12 +13,15 @@ BENCHOUT  ?= contrib/bench/results/latest.json
 CHECKBENCH_SIZES ?= 200,2000
 CHECKBENCH_MEMORY ?= 10000
 CHECKBENCHOUT ?= contrib/bench/results/checker-latest.json
+MLBENCHTIME ?= 10s
+MLBENCHROUNDS ?= 3
+MLBENCHOUT ?= contrib/bench/results/mirrorlist-latest.json
 STATICCHECK_VERSION := v0.8.2
 GREMLINS_VERSION := v0.6.0
 MUTATE_PKGS ?=
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-go mutate clean
+.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-mirrorlist bench-go mutate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -54,7 +57,7 @@ fuzz-short: ## run every fuzz target briefly (SHORT_FUZZTIME each, default 5s)
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIME=10m)
 	@bash .ci/fuzz-all $(FUZZTIME)
 
-bench: bench-dns bench-checker ## both benchmarks: bench-dns, then bench-checker
+bench: bench-dns bench-checker bench-mirrorlist ## the benchmarks: bench-dns, bench-checker, then bench-mirrorlist
 
 bench-dns: build test-deps ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf, medians of BENCHROUNDS=5 rounds of BENCHTIME=3s per mode and server (throughput, then latency at a fixed rate) (BENCHOUT=file.json)
 	$(GO) build -o bin/dnsbench ./contrib/bench/cmd/dnsbench
@@ -64,6 +67,11 @@ bench-checker: test-deps ## the checker against mirmon: one full round of each o
 	@mkdir -p bin
 	$(GO) build -o bin/checkbench ./contrib/bench/cmd/checkbench
 	./bin/checkbench -sizes $(CHECKBENCH_SIZES) -memory-mirrors $(CHECKBENCH_MEMORY) -out $(CHECKBENCHOUT)
+
+bench-mirrorlist: test-deps ## /mirrorlist req/s of signald's handler against nginx serving the same bytes (wrk -t1 -c64, MLBENCHTIME=10s, MLBENCHROUNDS=3 rounds, servers on CPU 0, wrk on CPU 1), with the handler's CPU profile (MLBENCHOUT=file.json)
+	@mkdir -p bin
+	$(GO) build -o bin/mirrorlistbench ./contrib/bench/cmd/mirrorlistbench
+	./bin/mirrorlistbench -duration $(MLBENCHTIME) -rounds $(MLBENCHROUNDS) -out $(MLBENCHOUT)
 
 bench-go: ## Go micro-benchmarks (go test -bench . -benchmem ./...)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
