@@ -1,0 +1,10 @@
+//go:build !linux
+
+package fleet
+
+import "syscall"
+
+// procAttr puts a child in its own process group.
+func procAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
