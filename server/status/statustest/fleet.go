@@ -4,6 +4,8 @@ package statustest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"math/rand/v2"
 	"time"
 
@@ -140,7 +142,7 @@ func mirrorTree(rng *rand.Rand, now time.Time, mirror, tree string, signal int64
 		mt.State, mt.Err = status.Error, "bad TIME: "+Hostile[i]
 	}
 	mt.Notified = mt.State
-	for proto := range mt.URLs {
+	for _, proto := range slices.Sorted(maps.Keys(mt.URLs)) { // a fixed order: the draws depend on it
 		if proto == "rsync" {
 			continue
 		}
