@@ -5,8 +5,8 @@ package statustest
 import (
 	"fmt"
 	"maps"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/mirrorsignal/mirrorsignal/server/status"
