@@ -13,6 +13,8 @@ BENCHOUT  ?= contrib/bench/results/latest.json
 CHECKBENCH_SIZES ?= 200,2000
 CHECKBENCH_MEMORY ?= 10000
 CHECKBENCHOUT ?= contrib/bench/results/checker-latest.json
+IDLEOUT   ?= contrib/bench/results/idle-latest.json
+PROPSIMOUT ?= var/propsim
 MLBENCHTIME ?= 10s
 MLBENCHROUNDS ?= 3
 MLBENCHOUT ?= contrib/bench/results/mirrorlist-latest.json
@@ -21,7 +23,7 @@ GREMLINS_VERSION := v0.6.0
 MUTATE_PKGS ?=
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-mirrorlist bench-go mutate clean
+.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-mirrorlist bench-idle bench-go propsim mutate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -57,7 +59,7 @@ fuzz-short: ## run every fuzz target briefly (SHORT_FUZZTIME each, default 5s)
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIME=10m)
 	@bash .ci/fuzz-all $(FUZZTIME)
 
-bench: bench-dns bench-checker bench-mirrorlist ## the benchmarks: bench-dns, bench-checker, then bench-mirrorlist
+bench: bench-dns bench-checker bench-mirrorlist bench-idle ## the benchmarks: bench-dns, bench-checker, bench-mirrorlist, then bench-idle
 
 bench-dns: build test-deps ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf, medians of BENCHROUNDS=5 rounds of BENCHTIME=3s per mode and server (throughput, then latency at a fixed rate) (BENCHOUT=file.json)
 	$(GO) build -o bin/dnsbench ./contrib/bench/cmd/dnsbench
@@ -72,6 +74,14 @@ bench-mirrorlist: test-deps ## /mirrorlist req/s of signald's handler against ng
 	@mkdir -p bin
 	$(GO) build -o bin/mirrorlistbench ./contrib/bench/cmd/mirrorlistbench
 	./bin/mirrorlistbench -duration $(MLBENCHTIME) -rounds $(MLBENCHROUNDS) -out $(MLBENCHOUT)
+
+bench-idle: ## bytes of one idle agent poll (signed signal TXT from signald) against a no-op rsync of a 50 000-file tree from a loopback rsync daemon (IDLEOUT=file.json)
+	@mkdir -p bin
+	$(GO) build -o bin/idlecost ./contrib/bench/idlecost
+	./bin/idlecost -out $(IDLEOUT)
+
+propsim: ## simulate propagation after a publish (cron, hourly, signal polling, advice, push) on 600 and 10 000 mirrors; markdown, JSON and SVG into PROPSIMOUT=var/propsim (PROPSIMFLAGS="-calibrate FILE" to fit measured figures)
+	$(GO) run ./cmd/propsim -out $(PROPSIMOUT) $(PROPSIMFLAGS)
 
 bench-go: ## Go micro-benchmarks (go test -bench . -benchmem ./...)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
