@@ -23,7 +23,7 @@ GREMLINS_VERSION := v0.6.0
 MUTATE_PKGS ?=
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help build run test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-mirrorlist bench-idle bench-go propsim mutate clean
+.PHONY: help build run demo test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-mirrorlist bench-idle bench-go propsim mutate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -34,6 +34,11 @@ build: ## build the binaries into bin/ with the version stamped
 
 run: build ## start signald on the example config (DNS 127.0.0.1:5353, HTTP 127.0.0.1:8080, state in ./var)
 	./bin/signald -config $(CONFIG)
+
+demo: ## a live mirror network on loopback: signald, a master, 3 tier-1 hosts, 10 mirrors (rsync daemons, HTTP servers, mirror-agent daemons); publishes and draws the propagation (Enter publishes again, Ctrl-C stops everything; figures in var/demo/calibration.json)
+	@mkdir -p bin
+	$(GO) build -o bin/demo ./contrib/demo
+	./bin/demo -dir var/demo
 
 test: test-deps vet staticcheck fuzz-short unit ## install test tools when root, then vet, staticcheck, race tests and a short fuzz pass
 

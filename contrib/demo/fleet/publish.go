@@ -135,4 +135,3 @@ func Fresh(snap *status.Snapshot, stamp int64) (tier1, tier1Total, mirrors, mirr
 	}
 	return tier1, tier1Total, mirrors, mirrorsTotal
 }
-
