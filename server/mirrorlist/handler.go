@@ -87,6 +87,9 @@ func New(o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	if db, ok := o.Geo.(*geo.DB); ok && db == nil {
+		o.Geo = nil // a nil *geo.DB: no database
+	}
 	m, err := newMetrics(o.Registerer)
 	if err != nil {
 		return nil, err
