@@ -1,6 +1,13 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mirrorsignal/mirrorsignal/server/api"
 	"github.com/mirrorsignal/mirrorsignal/server/mirrors"
 	"github.com/mirrorsignal/mirrorsignal/server/status"
 	"github.com/mirrorsignal/mirrorsignal/server/statusbuild"
@@ -36,5 +43,44 @@ func (w *wiring) status() error {
 	// A reloaded mirror list shows at once, before the checker's next round.
 	w.reloaders = append(w.reloaders, func() error { b.Changed(); return nil })
 	w.add("status", b.Run)
+	sc := w.cfg.Status
+	w.public = append(w.public, api.NewStatus(w.hub),
+		api.NewArchweb(w.hub, api.ArchwebOptions{Tree: sc.ArchwebTree, ISOTree: sc.ArchwebISOTree,
+			CheckInterval: w.cfg.Checker.Interval.Duration, DetailsBase: strings.TrimSuffix(sc.PublicURL, "/")}),
+		api.NewReady(w.readyChecks()...))
 	return nil
+}
+
+// readyChecks are what /readyz asks: the zone built, the store answering
+// and, when it is on, the checker having finished a round lately.
+func (w *wiring) readyChecks() []api.ReadyCheck {
+	z, st := w.zone, w.store
+	checks := []api.ReadyCheck{
+		{Name: "zone", Check: func() error {
+			if z.Current() == nil {
+				return errors.New("not built yet")
+			}
+			return nil
+		}},
+		{Name: "store", Check: func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			return st.Ping(ctx)
+		}},
+	}
+	if c := w.checkerView; c != nil {
+		late := 3*w.cfg.Checker.Interval.Duration + time.Minute
+		now := w.now
+		checks = append(checks, api.ReadyCheck{Name: "checker", Check: func() error {
+			v := c.View()
+			switch {
+			case v == nil || v.At.IsZero():
+				return errors.New("no round finished yet")
+			case now().Sub(v.At) > late:
+				return fmt.Errorf("last round ended %s ago", now().Sub(v.At).Round(time.Second))
+			}
+			return nil
+		}})
+	}
+	return checks
 }

@@ -247,3 +247,12 @@ func (s *Store) commit(tx *sql.Tx) error {
 	}
 	return nil
 }
+
+// Ping checks that the database still answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&n); err != nil {
+		return fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return nil
+}
