@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/mirrorsignal/mirrorsignal/server/api"
+	"github.com/mirrorsignal/mirrorsignal/server/config"
+	"github.com/mirrorsignal/mirrorsignal/server/mirrorlist"
+	"github.com/mirrorsignal/mirrorsignal/server/mirrorlist/geo"
 	"github.com/mirrorsignal/mirrorsignal/server/mirrors"
 	"github.com/mirrorsignal/mirrorsignal/server/status"
 	"github.com/mirrorsignal/mirrorsignal/server/statusbuild"
@@ -32,7 +35,15 @@ func (w *wiring) status() error {
 	if w.checkerDB != nil {
 		o.History = w.checkerDB
 	}
-	b := statusbuild.New(o)
+	var b *statusbuild.Builder
+	tracker, err := w.repomdTracker(func() { b.Changed() })
+	if err != nil {
+		return err
+	}
+	if tracker != nil {
+		o.Repos = tracker.Repos
+	}
+	b = statusbuild.New(o)
 	w.zone.Subscribe(zone.SubscriberFunc(b.ZoneChanged))
 	if w.checkerView != nil {
 		w.checkerView.Subscribe(b.Checker())
@@ -43,11 +54,64 @@ func (w *wiring) status() error {
 	// A reloaded mirror list shows at once, before the checker's next round.
 	w.reloaders = append(w.reloaders, func() error { b.Changed(); return nil })
 	w.add("status", b.Run)
+	if err := w.mirrorlist(); err != nil {
+		return err
+	}
 	sc := w.cfg.Status
 	w.public = append(w.public, api.NewStatus(w.hub),
 		api.NewArchweb(w.hub, api.ArchwebOptions{Tree: sc.ArchwebTree, ISOTree: sc.ArchwebISOTree,
 			CheckInterval: w.cfg.Checker.Interval.Duration, DetailsBase: strings.TrimSuffix(sc.PublicURL, "/")}),
 		api.NewReady(w.readyChecks()...))
+	return nil
+}
+
+// repomdTracker reads the masters' repomd.xml for the metalink, when the
+// mirror list has repos and the mirrorlist is on; nil otherwise.
+func (w *wiring) repomdTracker(changed func()) (*mirrorlist.MasterTracker, error) {
+	if !w.cfg.Mirrorlist.Enabled || w.fleet == nil || len(w.fleet.Fleet().Repos()) == 0 {
+		return nil, nil
+	}
+	masters := map[string]string{}
+	for _, t := range w.cfg.Trees {
+		if t.RepoBase != "" {
+			masters[t.Name] = t.RepoBase
+		}
+	}
+	ml := w.cfg.Mirrorlist
+	tr, err := mirrorlist.NewMasterTracker(mirrorlist.TrackerOptions{
+		Repos: mirrorlist.TrackedRepos(w.fleet.Fleet().Repos()), Masters: masters,
+		StatePath: w.cfg.RepomdHistoryPath(), Refresh: ml.MasterRefresh.Duration, Grace: ml.AlternatesGrace.Duration,
+		OnChange: changed, Now: w.now, Logger: w.log})
+	if err != nil {
+		return nil, err
+	}
+	w.zone.Subscribe(zone.SubscriberFunc(func(s *zone.Snapshot) { tr.SignalChanged(s.Stamps) }))
+	w.add("repomd-tracker", tr.Run)
+	return tr, nil
+}
+
+// mirrorlist serves GET /mirrorlist and /metalink from the hub.
+func (w *wiring) mirrorlist() error {
+	ml := w.cfg.Mirrorlist
+	if !ml.Enabled {
+		return nil
+	}
+	o := mirrorlist.Options{Source: w.hub, MinMirrors: ml.MinMirrors, Proxies: w.cfg.TrustedProxies(),
+		AlternatesGrace: ml.AlternatesGrace.Duration, Now: w.now, Registerer: w.reg, Logger: w.log}
+	if p := w.cfg.GeoIPPath(); p != "" {
+		db, err := geo.Open(p)
+		if err != nil {
+			return &config.Error{Key: "mirrorlist.geoip_db", Reason: err.Error()}
+		}
+		w.closers = append(w.closers, db.Close)
+		o.Geo = db
+	}
+	svc, err := mirrorlist.New(o)
+	if err != nil {
+		return err
+	}
+	w.hub.Subscribe(svc)
+	w.public = append(w.public, svc)
 	return nil
 }
 

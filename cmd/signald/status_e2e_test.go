@@ -1,15 +1,22 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mirrorsignal/mirrorsignal/server/api/apiv1"
+	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
 
 // getJSON fetches path from in's public listener into v and returns the
@@ -104,5 +111,76 @@ func TestStatusThroughSignald(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "ready") {
 		t.Errorf("readyz: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestMirrorlistThroughSignald: with a repo on the master, signald's
+// mirrorlist lists the mirrors the checker saw fresh (over HTTP), never the
+// one behind, and its metalink carries the master's repomd.xml hashes.
+func TestMirrorlistThroughSignald(t *testing.T) {
+	testtool.Require(t, "createrepo_c")
+	f := newTier1(t)
+	repo := filepath.Join(f.master, "os", "x86_64")
+	if err := os.MkdirAll(repo, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(testtool.Path(t, "createrepo_c"), "-q", repo).CombinedOutput(); err != nil {
+		t.Fatalf("createrepo_c: %v\n%s", err, out)
+	}
+	repomd, err := os.ReadFile(filepath.Join(repo, "repodata", "repomd.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := gatedInstance(t, f, "majority", "60s")
+	appendConfig(t, filepath.Join(in.dir, "mirrors.toml"), "\n[[repo]]\nname = \"vault-os\"\ntree = \"vault\"\npath = \"os/$arch/\"\narches = [\"x86_64\"]\n")
+	data, err := os.ReadFile(in.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.Replace(string(data), "name = \"vault\"\n", "name = \"vault\"\nrepo_base = \""+f.http[0].URL+"/\"\n", 1)
+	cfg += "[checker]\ninterval = \"2s\"\nfast_interval = \"1s\"\ntimeout = \"1s\"\n[mirrorlist]\nmin_mirrors = 1\n"
+	if err := os.WriteFile(in.cfg, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in.start(t)
+	stamp := time.Now().Unix() - 30
+	if out, err := in.signalctl("publish", "vault", "--at", strconv.FormatInt(stamp, 10), "--config", in.cfg); err != nil {
+		t.Fatalf("publish: %v\n%s", err, out)
+	}
+	get := func(path string) (int, string) {
+		resp, err := in.httpClient.Get("http://" + in.http + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return resp.StatusCode, string(body)
+	}
+	fresh := []string{f.http[0].URL + "/os/x86_64/", f.http[1].URL + "/os/x86_64/"}
+	var list string
+	if !waitFor(30*time.Second, func() bool {
+		code, body := get("/mirrorlist?repo=vault-os&arch=x86_64")
+		list = body
+		return code == http.StatusOK && strings.Contains(body, fresh[0]) && strings.Contains(body, fresh[1])
+	}) {
+		t.Fatalf("mirrorlist never listed the fresh mirrors %v:\n%s\n%s", fresh, list, in.stderr)
+	}
+	if strings.Contains(list, f.http[2].URL) || !strings.HasPrefix(list, "# repo = vault-os arch = x86_64") {
+		t.Errorf("mirrorlist lists the mirror behind, or lacks its header:\n%s", list)
+	}
+	sum := sha256.Sum256(repomd)
+	var meta string
+	if !waitFor(30*time.Second, func() bool {
+		code, body := get("/metalink?repo=vault-os&arch=x86_64")
+		meta = body
+		return code == http.StatusOK && strings.Contains(body, hex.EncodeToString(sum[:]))
+	}) {
+		t.Fatalf("metalink never carried the master's sha256:\n%s", meta)
+	}
+	if !strings.Contains(meta, fmt.Sprintf(`<size>%d</size>`, len(repomd))) || !strings.Contains(meta, fresh[0]+"repodata/repomd.xml") {
+		t.Errorf("metalink:\n%s", meta)
+	}
+	if code, body := get("/mirrorlist?repo=nope&arch=x86_64"); code != http.StatusNotFound || !strings.Contains(body, "invalid repo or arch") {
+		t.Errorf("unknown repo: %d %s", code, body)
 	}
 }

@@ -16,9 +16,9 @@ type metrics struct {
 var results = [4]string{"ok", "bad_request", "unknown", "unavailable"}
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	rebuilds := prometheus.NewCounter(prometheus.CounterOpts{Name: "signald_mirrorlist_index_builds_total",
+	rebuilds := prometheus.NewCounter(prometheus.CounterOpts{Name: "mirrorsignal_mirrorlist_index_builds_total",
 		Help: "Rebuilds of the mirrorlist's index, one per new status snapshot."})
-	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "signald_mirrorlist_requests_total",
+	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mirrorsignal_mirrorlist_requests_total",
 		Help: "Mirrorlist and metalink requests by endpoint and result."}, []string{"endpoint", "result"})
 	m := &metrics{rebuilds: rebuilds, byResult: map[string][4]prometheus.Counter{}}
 	for _, ep := range []string{"mirrorlist", "metalink"} {
