@@ -198,10 +198,10 @@ func applyCalibration(o *options, path string) (*report.CalibInfo, error) {
 	if d, ok := c.Jitter(); ok && !o.explicit["jitter"] {
 		o.jitter = d
 	}
-	info := &report.CalibInfo{File: path, RsyncSamples: len(c.RsyncSeconds), PollToFreshCount: len(c.PollToFreshSeconds)}
-	if len(c.PollToFreshSeconds) > 0 {
-		p50, p95 := sim.Percentile(c.PollToFreshSeconds, 0.5), sim.Percentile(c.PollToFreshSeconds, 0.95)
-		info.PollToFreshP50, info.PollToFreshP95 = &p50, &p95
+	info := &report.CalibInfo{File: path, RsyncSamples: len(c.RsyncSeconds), FreshAfterCount: len(c.FreshAfterSeconds)}
+	if len(c.FreshAfterSeconds) > 0 {
+		p50, p95 := sim.Percentile(c.FreshAfterSeconds, 0.5), sim.Percentile(c.FreshAfterSeconds, 0.95)
+		info.FreshAfterP50, info.FreshAfterP95 = &p50, &p95
 	}
 	return info, o.validate()
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mirrorsignal/mirrorsignal/contrib/demo/fleet"
 )
 
 var fixedNow = func() time.Time { return time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC) }
@@ -100,7 +102,7 @@ func TestRunWritesReport(t *testing.T) {
 func TestRunCalibrate(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "calib.json")
-	if err := os.WriteFile(file, []byte(`{"rsync_seconds":[10,40],"poll_interval_seconds":120,"jitter_seconds":60,"poll_to_fresh_seconds":[30,50]}`), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(`{"rsync_seconds":[10,40],"poll_interval_seconds":120,"jitter_seconds":60,"fresh_after_seconds":[30,50]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
@@ -117,7 +119,7 @@ func TestRunCalibrate(t *testing.T) {
 		} `json:"model"`
 		Calibration struct {
 			Samples int     `json:"rsync_samples"`
-			P50     float64 `json:"poll_to_fresh_p50_s"`
+			P50     float64 `json:"fresh_after_p50_s"`
 		} `json:"calibration"`
 	}
 	b, _ := os.ReadFile(filepath.Join(out, "propsim.json"))
@@ -139,5 +141,26 @@ func TestRunCalibrate(t *testing.T) {
 	err := run(context.Background(), []string{"-mirrors", "100", "-calibrate", file, "-out", ""}, &stdout, &stderr, fixedNow)
 	if err == nil || !strings.Contains(err.Error(), "rsync_seconds") {
 		t.Errorf("bad calibration: %v", err)
+	}
+}
+
+// The file `make demo` writes (contrib/demo/fleet) is read as it is.
+func TestRunReadsDemoCalibration(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "calibration.json")
+	c := fleet.Calibration{RsyncSeconds: []float64{1.5, 2.5, 0.8}, PollIntervalSeconds: 10, JitterSeconds: 5,
+		FreshAfterSeconds: []float64{3, 4, 9}}
+	if err := c.WriteFile(file); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	args := []string{"-mirrors", "60", "-tier1", "3", "-faults=false", "-calibrate", file, "-out", ""}
+	if err := run(context.Background(), args, &stdout, &stderr, fixedNow); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"signal poll 10s+5s", "3 rsync durations", "p50 4.0 s, p95 9.0 s (3 mirrors)"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, stdout.String())
+		}
 	}
 }

@@ -43,11 +43,11 @@ type Model struct {
 
 // CalibInfo says what a calibration file gave.
 type CalibInfo struct {
-	File             string   `json:"file"`
-	RsyncSamples     int      `json:"rsync_samples"`
-	PollToFreshP50   *float64 `json:"poll_to_fresh_p50_s,omitempty"`
-	PollToFreshP95   *float64 `json:"poll_to_fresh_p95_s,omitempty"`
-	PollToFreshCount int      `json:"poll_to_fresh_samples"`
+	File            string   `json:"file"`
+	RsyncSamples    int      `json:"rsync_samples"`
+	FreshAfterP50   *float64 `json:"fresh_after_p50_s,omitempty"`
+	FreshAfterP95   *float64 `json:"fresh_after_p95_s,omitempty"`
+	FreshAfterCount int      `json:"fresh_after_samples"`
 }
 
 // Scenario is one network and its strategies.
@@ -139,8 +139,8 @@ func (r *Report) WriteMarkdown(b *strings.Builder) {
 	fmt.Fprintf(b, "- caps: %s\n", m.Refusal)
 	if c := r.Calibration; c != nil {
 		fmt.Fprintf(b, "- calibrated from %s: %d rsync durations", mdCode(c.File), c.RsyncSamples)
-		if c.PollToFreshP50 != nil {
-			fmt.Fprintf(b, "; measured poll-to-fresh p50 %.1f s, p95 %.1f s (%d samples)", *c.PollToFreshP50, *c.PollToFreshP95, c.PollToFreshCount)
+		if c.FreshAfterP50 != nil {
+			fmt.Fprintf(b, "; measured publish-to-fresh per mirror p50 %.1f s, p95 %.1f s (%d mirrors)", *c.FreshAfterP50, *c.FreshAfterP95, c.FreshAfterCount)
 		}
 		b.WriteString("\n")
 	}

@@ -24,12 +24,12 @@ const (
 //	{"rsync_seconds": [12.5, 9.1, …],     // one sync that brought new content, per mirror
 //	 "poll_interval_seconds": 300,        // optional: the agents' interval
 //	 "jitter_seconds": 300,               // optional: their jitter
-//	 "poll_to_fresh_seconds": [40.2, …]}  // optional: reported beside the model, not fitted
+//	 "fresh_after_seconds": [40.2, …]}    // optional: publish to first seen fresh, per mirror; reported, not fitted
 type Calibration struct {
 	RsyncSeconds        []float64 `json:"rsync_seconds"`
 	PollIntervalSeconds *float64  `json:"poll_interval_seconds,omitempty"`
 	JitterSeconds       *float64  `json:"jitter_seconds,omitempty"`
-	PollToFreshSeconds  []float64 `json:"poll_to_fresh_seconds,omitempty"`
+	FreshAfterSeconds   []float64 `json:"fresh_after_seconds,omitempty"`
 }
 
 // ParseCalibration decodes one calibration object strictly (unknown
@@ -57,10 +57,10 @@ func (c Calibration) check() error {
 	if err := checkSeconds("rsync_seconds", c.RsyncSeconds, false); err != nil {
 		return err
 	}
-	if len(c.PollToFreshSeconds) > maxSamples {
-		return fmt.Errorf("calibration: poll_to_fresh_seconds has %d values: want at most %d", len(c.PollToFreshSeconds), maxSamples)
+	if len(c.FreshAfterSeconds) > maxSamples {
+		return fmt.Errorf("calibration: fresh_after_seconds has %d values: want at most %d", len(c.FreshAfterSeconds), maxSamples)
 	}
-	if err := checkSeconds("poll_to_fresh_seconds", c.PollToFreshSeconds, true); err != nil {
+	if err := checkSeconds("fresh_after_seconds", c.FreshAfterSeconds, true); err != nil {
 		return err
 	}
 	if p := c.PollIntervalSeconds; p != nil && !(*p >= 1 && *p <= maxConfigurableLength.Seconds()) {

@@ -8,7 +8,7 @@ import (
 )
 
 func TestParseCalibration(t *testing.T) {
-	c, err := ParseCalibration([]byte(`{"rsync_seconds":[10,40],"poll_interval_seconds":60,"jitter_seconds":30,"poll_to_fresh_seconds":[0,12.5,20]}`))
+	c, err := ParseCalibration([]byte(`{"rsync_seconds":[10,40],"poll_interval_seconds":60,"jitter_seconds":30,"fresh_after_seconds":[0,12.5,20]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestParseCalibration(t *testing.T) {
 	if d, ok := c.Jitter(); !ok || d != 30*time.Second {
 		t.Errorf("jitter %s %v", d, ok)
 	}
-	if p := Percentile(c.PollToFreshSeconds, 0.5); p != 12.5 {
+	if p := Percentile(c.FreshAfterSeconds, 0.5); p != 12.5 {
 		t.Errorf("p50 %v", p)
 	}
 	c, err = ParseCalibration([]byte(`{"rsync_seconds":[1,2]}`))
@@ -41,7 +41,7 @@ func TestParseCalibration(t *testing.T) {
 		{"zero interval", `{"rsync_seconds":[1,2],"poll_interval_seconds":0}`, "poll_interval_seconds"},
 		{"negative jitter", `{"rsync_seconds":[1,2],"jitter_seconds":-1}`, "jitter_seconds"},
 		{"trailing", `{"rsync_seconds":[1,2]} {}`, "after the JSON"},
-		{"negative poll-to-fresh", `{"rsync_seconds":[1,2],"poll_to_fresh_seconds":[-1]}`, "poll_to_fresh_seconds[0]"},
+		{"negative fresh-after", `{"rsync_seconds":[1,2],"fresh_after_seconds":[-1]}`, "fresh_after_seconds[0]"},
 		{"too big", `{"rsync_seconds":[` + strings.Repeat("1,", MaxCalibrationBytes/2) + `1]}`, "larger"},
 	} {
 		if _, err := ParseCalibration([]byte(bad.in)); err == nil || !strings.Contains(err.Error(), bad.want) {
@@ -54,7 +54,7 @@ func TestParseCalibration(t *testing.T) {
 // fit is usable (finite μ and σ) by the simulator.
 func FuzzParseCalibration(f *testing.F) {
 	f.Add([]byte(`{"rsync_seconds":[10,40],"poll_interval_seconds":60,"jitter_seconds":30}`))
-	f.Add([]byte(`{"rsync_seconds":[1e-300,1e5],"poll_to_fresh_seconds":[0]}`))
+	f.Add([]byte(`{"rsync_seconds":[1e-300,1e5],"fresh_after_seconds":[0]}`))
 	f.Add([]byte(`{"rsync_seconds":null}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseCalibration(data)
