@@ -29,7 +29,7 @@ func TestReplicaDefaults(t *testing.T) {
 func TestReplicaParse(t *testing.T) {
 	tests := []struct {
 		name, role, replica, wantSource string
-		interval, timeout              time.Duration
+		interval, timeout               time.Duration
 	}{
 		{"relative file under state_dir", "mirrorlist", "source = \"export/status.json\"\n", "./var/export/status.json", 10 * time.Second, 30 * time.Second},
 		{"absolute file", "mirrorlist", "source = \"/srv/status.json\"\ninterval = \"1s\"\n", "/srv/status.json", time.Second, 30 * time.Second},
