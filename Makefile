@@ -64,7 +64,8 @@ fuzz-short: ## run every fuzz target briefly (SHORT_FUZZTIME each, default 5s)
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIME=10m)
 	@bash .ci/fuzz-all $(FUZZTIME)
 
-bench: bench-dns bench-checker bench-mirrorlist bench-idle ## the benchmarks: bench-dns, bench-checker, bench-mirrorlist, then bench-idle
+bench: bench-dns bench-checker bench-mirrorlist bench-idle ## the benchmarks: bench-dns, bench-checker, bench-mirrorlist, bench-idle, then one table of the ratios (contrib/bench/results/table.md and .json)
+	$(GO) run ./contrib/bench/cmd/benchtable
 
 bench-dns: build test-deps ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf, medians of BENCHROUNDS=5 rounds of BENCHTIME=3s per mode and server (throughput, then latency at a fixed rate) (BENCHOUT=file.json)
 	$(GO) build -o bin/dnsbench ./contrib/bench/cmd/dnsbench
