@@ -138,6 +138,10 @@ func (e *Exporter) publish() bool {
 		return false // nothing a replica could use yet
 	}
 	x := e.cur.Load()
+	fileDue := e.o.File != "" && (x == nil || e.written != x.digest)
+	if x != nil && x.snap == s && !fileDue {
+		return false
+	}
 	if x == nil || x.snap != s {
 		nx, err := encode(s)
 		if err != nil {
