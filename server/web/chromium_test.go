@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"image"
+	"image/draw"
 	"image/png"
 	"net/http/httptest"
 	"os"
@@ -34,6 +35,8 @@ func chromium(t *testing.T, args ...string) []byte {
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir=" + t.TempDir()}
 	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
+	// Without a session bus chromium waits for one; the machine has none.
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS=disabled:")
 	cmd.WaitDelay = 5 * time.Second
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -44,7 +47,7 @@ func chromium(t *testing.T, args ...string) []byte {
 }
 
 // shoot writes a screenshot of url to file and decodes it.
-func shoot(t *testing.T, url, file string, extra ...string) image.Image {
+func shoot(t *testing.T, url, file string, extra ...string) *image.RGBA {
 	t.Helper()
 	args := append([]string{"--hide-scrollbars", "--screenshot=" + file, "--window-size=1400,3000"}, extra...)
 	chromium(t, append(args, url)...)
@@ -59,7 +62,9 @@ func shoot(t *testing.T, url, file string, extra ...string) image.Image {
 	if err != nil {
 		t.Fatalf("decode %s: %v", file, err)
 	}
-	return img
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Bounds(), img, img.Bounds().Min, draw.Src)
+	return rgba
 }
 
 // rgb is a colour of the stylesheet.
@@ -76,14 +81,14 @@ var (
 
 // pixels counts, in rows [y0, y1), the pixels near c, and the distinct
 // colours and the pixels unlike the page background.
-func pixels(img image.Image, y0, y1 int, c rgb) (near, distinct, ink int) {
+func pixels(img *image.RGBA, y0, y1 int, c rgb) (near, distinct, ink int) {
 	seen := map[uint32]bool{}
 	bg := rgb{0xf6, 0xf7, 0xf9}
 	b := img.Bounds()
 	for y := max(y0, b.Min.Y); y < min(y1, b.Max.Y); y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			p := rgb{int(r >> 8), int(g >> 8), int(bl >> 8)}
+		row := img.Pix[img.PixOffset(b.Min.X, y) : img.PixOffset(b.Max.X-1, y)+4]
+		for i := 0; i < len(row); i += 4 {
+			p := rgb{int(row[i]), int(row[i+1]), int(row[i+2])}
 			seen[uint32(p.r)<<16|uint32(p.g)<<8|uint32(p.b)] = true
 			if close(p, c, 6) {
 				near++
@@ -101,94 +106,107 @@ func close(a, b rgb, tol int) bool {
 	return d(a.r, b.r) && d(a.g, b.g) && d(a.b, b.b)
 }
 
-// TestChromiumScreenshots renders the pages of the 50-mirror fleet in
-// headless chromium: the PNGs are the window's size and show the table's
-// state colours, the history strips and the propagation curve, in every
-// band of the page rather than a blank or an error page.
-func TestChromiumScreenshots(t *testing.T) {
+// TestChromium renders the pages in headless chromium, each run in
+// parallel (a launch mostly waits):
+//   - screenshots of the status page and of a mirror page of the
+//     50-mirror fleet: PNGs of the window's size that show the table's
+//     state colours, the history strips and the propagation curve, with
+//     content in every band of the page rather than a blank or an error;
+//   - the DOM chromium built: tables with header cells, the SVG charts and
+//     the headings;
+//   - the DOM of the hostile fleet's pages: its markup became text, never
+//     elements or attributes.
+func TestChromium(t *testing.T) {
 	testtool.Require(t, "chromium")
 	snap := fleet(statustest.Options{})
 	srv := httptest.NewServer(testMux(t, hubOf(snap)))
-	defer srv.Close()
-	dir := t.TempDir()
-
-	img := shoot(t, srv.URL+"/", filepath.Join(dir, "index.png"))
-	if b := img.Bounds(); b.Dx() != shotW || b.Dy() != shotH {
-		t.Fatalf("screenshot is %dx%d, want %dx%d", b.Dx(), b.Dy(), shotW, shotH)
-	}
-	_, distinct, _ := pixels(img, 0, shotH, rgb{})
-	if distinct < 200 {
-		t.Errorf("%d distinct colours: the page looks blank", distinct)
-	}
-	// The header and the top of the table, then the table's body, then
-	// the events below it: every band has content.
-	for _, band := range [][2]int{{0, 400}, {400, 1200}, {1200, 2000}, {2000, 2600}} {
-		if _, d, ink := pixels(img, band[0], band[1], rgb{}); d < 40 || ink < 5000 {
-			t.Errorf("rows %v: %d colours, %d inked pixels: empty band", band, d, ink)
-		}
-	}
-	for name, c := range map[string]rgb{"fresh cells": freshBg, "fresh history days": freshBar,
-		"cells behind": behindBg, "unreachable cells": unreachB, "the propagation curve": accent} {
-		if n, _, _ := pixels(img, 0, shotH, c); n < 150 {
-			t.Errorf("%s: %d pixels of their colour, want ≥ 150", name, n)
-		}
-	}
-
-	mimg := shoot(t, srv.URL+mirrorHref(snap.Mirrors[4].Name), filepath.Join(dir, "mirror.png"))
-	if b := mimg.Bounds(); b.Dx() != shotW || b.Dy() != shotH {
-		t.Fatalf("mirror screenshot is %dx%d", b.Dx(), b.Dy())
-	}
-	if _, d, ink := pixels(mimg, 0, 1200, rgb{}); d < 100 || ink < 20000 {
-		t.Errorf("mirror page: %d colours, %d inked pixels in its top: looks blank", d, ink)
-	}
-	// Mirror 4 is behind: its 30-day lag chart has behind-coloured bars.
-	if n, _, _ := pixels(mimg, 0, shotH, rgb{0xdc, 0xa1, 0x00}); n < 300 {
-		t.Errorf("mirror page: %d pixels of lag bars, want ≥ 300", n)
-	}
-}
-
-// TestChromiumDOM checks the DOM chromium built from the pages: tables with
-// header cells, the SVG charts and the headings; and that the hostile
-// fixture's markup became text, never elements or attributes.
-func TestChromiumDOM(t *testing.T) {
-	testtool.Require(t, "chromium")
-	snap := fleet(statustest.Options{})
-	srv := httptest.NewServer(testMux(t, hubOf(snap)))
-	defer srv.Close()
-
-	dom := string(chromium(t, "--dump-dom", srv.URL+"/"))
-	for what, want := range map[string]int{
-		`<table class="data mirrors"`: 1, `<th scope="col"`: 15, `<th scope="row"`: 50, `<svg class="strip"`: 50,
-		`<svg class="chart curve"`: 2, "<h1": 1, "<h2": 3, "<h3": 2, "<caption": 3, `<html lang="en"`: 1,
-	} {
-		if n := strings.Count(dom, what); n < want {
-			t.Errorf("DOM of /: %d × %s, want ≥ %d", n, what, want)
-		}
-	}
-	mdom := string(chromium(t, "--dump-dom", srv.URL+mirrorHref(snap.Mirrors[4].Name)))
-	for _, want := range []string{`<svg class="chart lag"`, "<h1", "<h2", `<th scope="col"`, "<caption", "<title>"} {
-		if !strings.Contains(mdom, want) {
-			t.Errorf("DOM of the mirror page lacks %s", want)
-		}
-	}
-
+	t.Cleanup(srv.Close)
 	hsnap := fleet(statustest.Options{Hostile: true})
 	hsrv := httptest.NewServer(testMux(t, hubOf(hsnap)))
-	defer hsrv.Close()
-	for _, path := range []string{"/", mirrorHref(hsnap.Mirrors[0].Name), mirrorHref(hsnap.Mirrors[2].Name)} {
-		dom := string(chromium(t, "--dump-dom", hsrv.URL+path))
-		if !strings.Contains(dom, "<main>") {
-			t.Fatalf("%s: no page in the DOM:\n%.300s", path, dom)
+	t.Cleanup(hsrv.Close)
+	dir := t.TempDir()
+
+	t.Run("screenshot/index", func(t *testing.T) {
+		t.Parallel()
+		img := shoot(t, srv.URL+"/", filepath.Join(dir, "index.png"))
+		if b := img.Bounds(); b.Dx() != shotW || b.Dy() != shotH {
+			t.Fatalf("screenshot is %dx%d, want %dx%d", b.Dx(), b.Dy(), shotW, shotH)
 		}
-		for _, bad := range []string{"<script", " onload=", "<svg onload"} {
-			if strings.Contains(dom, bad) {
-				t.Errorf("%s: the DOM holds %q: hostile markup became markup", path, bad)
+		if _, distinct, _ := pixels(img, 0, shotH, rgb{}); distinct < 200 {
+			t.Errorf("%d distinct colours: the page looks blank", distinct)
+		}
+		// The signal header, the publishes, then the mirrors table: every
+		// band has content.
+		for _, band := range [][2]int{{0, 400}, {400, 1200}, {1200, 2000}, {2000, 2600}} {
+			if _, d, ink := pixels(img, band[0], band[1], rgb{}); d < 40 || ink < 5000 {
+				t.Errorf("rows %v: %d colours, %d inked pixels: empty band", band, d, ink)
 			}
 		}
-		if !strings.Contains(dom, "&lt;script&gt;alert") && path == "/" {
-			t.Errorf("%s: the hostile name is not shown as text", path)
+		for name, c := range map[string]rgb{"fresh cells": freshBg, "fresh history days": freshBar,
+			"cells behind": behindBg, "unreachable cells": unreachB, "the propagation curve": accent} {
+			if n, _, _ := pixels(img, 0, shotH, c); n < 150 {
+				t.Errorf("%s: %d pixels of their colour, want ≥ 150", name, n)
+			}
 		}
+	})
+	t.Run("screenshot/mirror", func(t *testing.T) {
+		t.Parallel()
+		img := shoot(t, srv.URL+mirrorHref(snap.Mirrors[4].Name), filepath.Join(dir, "mirror.png"))
+		if b := img.Bounds(); b.Dx() != shotW || b.Dy() != shotH {
+			t.Fatalf("mirror screenshot is %dx%d", b.Dx(), b.Dy())
+		}
+		if _, d, ink := pixels(img, 0, 1200, rgb{}); d < 100 || ink < 20000 {
+			t.Errorf("%d colours, %d inked pixels in its top: looks blank", d, ink)
+		}
+		// Mirror 4 is behind: its 30-day lag charts have behind-coloured bars.
+		if n, _, _ := pixels(img, 0, shotH, rgb{0xdc, 0xa1, 0x00}); n < 300 {
+			t.Errorf("%d pixels of lag bars, want ≥ 300", n)
+		}
+	})
+	// The DOM checks run on the hostile fleet: its pages must have the
+	// whole structure, and its markup must have become text.
+	t.Run("dom/index", func(t *testing.T) {
+		t.Parallel()
+		dom := hostileDOM(t, hsrv.URL+"/")
+		for what, want := range map[string]int{
+			`<table class="data mirrors"`: 1, `<th scope="col"`: 15, `<th scope="row"`: 50, `<svg class="strip"`: 50,
+			`<svg class="chart curve"`: 2, "<h1": 1, "<h2": 3, "<h3": 2, "<caption": 3, `<html lang="en"`: 1,
+		} {
+			if n := strings.Count(dom, what); n < want {
+				t.Errorf("%d × %s, want ≥ %d", n, what, want)
+			}
+		}
+	})
+	t.Run("dom/mirror", func(t *testing.T) {
+		t.Parallel()
+		dom := hostileDOM(t, hsrv.URL+mirrorHref(hsnap.Mirrors[2].Name))
+		for _, want := range []string{`<svg class="chart lag"`, "<h1", "<h2", `<th scope="col"`, "<caption", "<title>"} {
+			if !strings.Contains(dom, want) {
+				t.Errorf("the DOM lacks %s", want)
+			}
+		}
+	})
+}
+
+// hostileDOM returns the DOM chromium built from url, a page of the
+// hostile fleet, after checking that no hostile markup became elements
+// or attributes, and that the markup shows as text.
+func hostileDOM(t *testing.T, url string) string {
+	t.Helper()
+	dom := string(chromium(t, "--dump-dom", url))
+	if !strings.Contains(dom, "<main>") {
+		t.Fatalf("no page in the DOM:\n%.300s", dom)
 	}
+	if strings.Contains(dom, "<script") || strings.Contains(dom, "<svg onload") {
+		t.Error("the DOM holds hostile markup as elements")
+	}
+	if a := handlerAttrs(dom); len(a) != 0 {
+		t.Errorf("the DOM holds event handler attributes %q", a)
+	}
+	if !strings.Contains(dom, "&lt;/title&gt;&lt;svg onload=alert(1)&gt;") {
+		t.Error("the hostile name is not shown as text")
+	}
+	return dom
 }
 
 // TestScreenshot writes screenshots for a human when -screenshot is set:

@@ -140,13 +140,23 @@ func oneOf(name, v string, allowed []string) (string, error) {
 	return "", refuse("%s must be one of %s, not %s", name, strings.Join(allowed, ", "), clip(v))
 }
 
-// clip quotes an untrusted value for a reason: bounded and printable.
+// clip quotes an untrusted value for a reason: printable ASCII, at most
+// about 60 bytes.
 func clip(s string) string {
-	const max = 40
-	if len(s) > max {
-		s = s[:max] + "…"
+	const max = 60
+	q := strconv.QuoteToASCII(s)
+	if len(q) <= max {
+		return q
 	}
-	return strconv.QuoteToASCII(s)
+	// Cut s rune by rune until its quoted form fits with the ellipsis.
+	for i := range s {
+		if p := strconv.QuoteToASCII(s[:i] + "…"); len(p) > max {
+			break
+		} else {
+			q = p
+		}
+	}
+	return q
 }
 
 // values is q as a query string's values, without the defaults, so links
