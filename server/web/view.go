@@ -56,10 +56,19 @@ func nsLook(state string) look {
 }
 
 // mirrorHref is the link of a mirror's page; names may hold anything.
-func mirrorHref(name string) string { return "/mirrors/" + url.PathEscape(name) }
+func mirrorHref(name string) string { return "/mirrors/" + segment(name) }
 
 // eventHref is the link of an event's page.
-func eventHref(id string) string { return "/events/" + url.PathEscape(id) }
+func eventHref(id string) string { return "/events/" + segment(id) }
+
+// segment escapes s as one path segment. "." and ".." are escaped too:
+// a client or the mux would otherwise resolve them as dot segments.
+func segment(s string) string {
+	if s == "." || s == ".." {
+		return strings.ReplaceAll(s, ".", "%2E")
+	}
+	return url.PathEscape(s)
+}
 
 // cell is one mirror's state for one tree in the mirrors table.
 type cell struct {
