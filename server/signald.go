@@ -48,6 +48,9 @@ type service struct {
 // subscriber to the zone, and builds and delivers the first zone. Nothing
 // listens until Run.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, now func() time.Time) (*Signald, error) {
+	if cfg.Role == "mirrorlist" {
+		return newReplica(cfg, log, now)
+	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("state_dir: %w", err)
 	}
@@ -92,7 +95,10 @@ func (s *Signald) wire(ctx context.Context, cfg *config.Config, now func() time.
 // the current list, a bad token file the current tokens; the errors are
 // returned, joined.
 func (s *Signald) Reload(ctx context.Context) error {
-	err := s.zone.ReloadKeys(ctx)
+	var err error
+	if s.zone != nil {
+		err = s.zone.ReloadKeys(ctx)
+	}
 	for _, r := range s.reloaders {
 		err = errors.Join(err, r())
 	}
@@ -103,12 +109,19 @@ func (s *Signald) Reload(ctx context.Context) error {
 func (s *Signald) Status() *status.Snapshot { return s.hub.Current() }
 
 // Zone returns the zone served now.
-func (s *Signald) Zone() *zone.Snapshot { return s.zone.Current() }
+func (s *Signald) Zone() *zone.Snapshot {
+	if s.zone == nil { // a replica serves no zone
+		return nil
+	}
+	return s.zone.Current()
+}
 
 // Run runs every service until ctx is done or one of them fails, then
 // waits at most shutdownTimeout for the rest to stop.
 func (s *Signald) Run(ctx context.Context) error {
-	defer s.store.Close()
+	if s.store != nil {
+		defer s.store.Close()
+	}
 	defer closeAll(s.closers)
 	g, gctx := errgroup.WithContext(ctx)
 	running := newRunningSet()
@@ -122,8 +135,7 @@ func (s *Signald) Run(ctx context.Context) error {
 			return nil
 		})
 	}
-	cur := s.zone.Current()
-	s.log.Info("signald started", "signal", cur.Record.String(), "serial", cur.Serial, "signed", cur.DNSSEC.Signed, "services", running.names())
+	s.runStarted(running.names())
 	return waitBounded(gctx, g, running)
 }
 

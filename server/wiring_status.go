@@ -12,6 +12,7 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/server/mirrorlist"
 	"github.com/mirrorsignal/mirrorsignal/server/mirrorlist/geo"
 	"github.com/mirrorsignal/mirrorsignal/server/mirrors"
+	"github.com/mirrorsignal/mirrorsignal/server/replica"
 	"github.com/mirrorsignal/mirrorsignal/server/status"
 	"github.com/mirrorsignal/mirrorsignal/server/statusbuild"
 	"github.com/mirrorsignal/mirrorsignal/server/zone"
@@ -54,14 +55,45 @@ func (w *wiring) status() error {
 	// A reloaded mirror list shows at once, before the checker's next round.
 	w.reloaders = append(w.reloaders, func() error { b.Changed(); return nil })
 	w.add("status", b.Run)
+	if err := w.exporter(); err != nil {
+		return err
+	}
+	if err := w.surfaces(); err != nil {
+		return err
+	}
+	w.public = append(w.public, api.NewReady(w.readyChecks()...))
+	return nil
+}
+
+// surfaces registers the public read-side routes over the hub, the same
+// on a primary and on a replica: the JSON API, the archweb document, the
+// mirrorlist and metalink.
+func (w *wiring) surfaces() error {
 	if err := w.mirrorlist(); err != nil {
 		return err
 	}
 	sc := w.cfg.Status
 	w.public = append(w.public, api.NewStatus(w.hub),
 		api.NewArchweb(w.hub, api.ArchwebOptions{Tree: sc.ArchwebTree, ISOTree: sc.ArchwebISOTree,
-			CheckInterval: w.cfg.Checker.Interval.Duration, DetailsBase: strings.TrimSuffix(sc.PublicURL, "/")}),
-		api.NewReady(w.readyChecks()...))
+			CheckInterval: w.cfg.Checker.Interval.Duration, DetailsBase: strings.TrimSuffix(sc.PublicURL, "/")}))
+	return nil
+}
+
+// exporter writes the status for replicas to status.export and serves it
+// with status.serve_export.
+func (w *wiring) exporter() error {
+	sc := w.cfg.Status
+	if sc.Export == "" && !sc.ServeExport {
+		return nil
+	}
+	exp, err := replica.NewExporter(replica.ExporterOptions{Hub: w.hub, File: w.cfg.StatusExportPath(), Now: w.now, Log: w.log, Registerer: w.reg})
+	if err != nil {
+		return err
+	}
+	w.add("status-export", exp.Run)
+	if sc.ServeExport {
+		w.public = append(w.public, exp)
+	}
 	return nil
 }
 

@@ -23,11 +23,12 @@ func (a *Signal) ZoneChanged(s *zone.Snapshot) { a.cur.Store(s) }
 
 // Register adds the public routes to mux.
 func (a *Signal) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /healthz", Healthz)
 	mux.HandleFunc("GET "+apiv1.PathSignal, a.getSignal)
 }
 
-func healthz(w http.ResponseWriter, _ *http.Request) {
+// Healthz answers liveness: the process serves HTTP.
+func Healthz(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ok\n"))
 }

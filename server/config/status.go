@@ -16,6 +16,10 @@ type Status struct {
 	// Export is the file, under state_dir, the status is written to for
 	// read-only replicas (atomically, on change); "" writes none.
 	Export string `toml:"export"`
+	// ServeExport serves the export at GET /api/v1/status/export on the
+	// public listener, for replicas that fetch it over HTTP. Off by
+	// default: it holds the whole read model, mirror contacts included.
+	ServeExport bool `toml:"serve_export"`
 	// ArchwebTree is the tree /mirrors/status/json/ describes ("" = the
 	// first tree); ArchwebISOTree, when set, the tree holding installation
 	// images ("isos": true for the mirrors carrying it).

@@ -92,6 +92,7 @@ func TestBuild(t *testing.T) {
 			Probes: []checker.Result{{Key: checker.Key{Proto: mirrors.HTTP, Family: mirrors.IPv4}, At: t0, State: checker.Behind, Stamp: 900, Lag: 100 * time.Second},
 				{Key: checker.Key{Proto: mirrors.HTTP, Family: mirrors.IPv6}, At: t0, State: checker.Unreachable, Err: "refused"}}}}}},
 		Events: []checker.Event{
+			{Tree: "content", Stamp: 1000, Published: time.Unix(1000, 0), Fresh: 2}, // before a forced publish back to 500
 			{Tree: "content", Stamp: 500, Published: time.Unix(500, 0)},
 			{Tree: "content", Stamp: 1000, Published: time.Unix(1000, 0), Carrying: 2, Fresh: 1,
 				Reached: []checker.Reached{{Percent: 50, After: 90 * time.Second}}, Curve: []checker.Point{{After: 90 * time.Second, Percent: 50}}}},

@@ -122,9 +122,17 @@ func (b *Builder) events(ctx context.Context, view *checker.View, fleet *mirrors
 		}
 	}
 	out := make([]status.Event, 0, len(view.Events))
+	ids := map[string]bool{}
 	for i := len(view.Events) - 1; i >= 0; i-- {
 		e := view.Events[i]
-		se := status.Event{ID: status.EventID(e.Tree, e.Stamp), Tree: e.Tree, Stamp: e.Stamp,
+		// A forced publish back and forth can repeat a stamp: the newest
+		// event of a stamp is its event (an id names one event).
+		id := status.EventID(e.Tree, e.Stamp)
+		if ids[id] {
+			continue
+		}
+		ids[id] = true
+		se := status.Event{ID: id, Tree: e.Tree, Stamp: e.Stamp,
 			Published: e.Published.UTC(), Learned: e.Learned.UTC(), Carrying: e.Carrying, Fresh: e.Fresh}
 		for _, r := range e.Reached {
 			se.Reached = append(se.Reached, status.Reached{Percent: r.Percent, AfterSeconds: r.After.Seconds()})
