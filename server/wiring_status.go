@@ -15,6 +15,7 @@ import (
 	"github.com/mirrorsignal/mirrorsignal/server/replica"
 	"github.com/mirrorsignal/mirrorsignal/server/status"
 	"github.com/mirrorsignal/mirrorsignal/server/statusbuild"
+	"github.com/mirrorsignal/mirrorsignal/server/web"
 	"github.com/mirrorsignal/mirrorsignal/server/zone"
 )
 
@@ -66,14 +67,14 @@ func (w *wiring) status() error {
 }
 
 // surfaces registers the public read-side routes over the hub, the same
-// on a primary and on a replica: the JSON API, the archweb document, the
-// mirrorlist and metalink.
+// on a primary and on a replica: the status page, the JSON API, the
+// archweb document, the mirrorlist and metalink.
 func (w *wiring) surfaces() error {
 	if err := w.mirrorlist(); err != nil {
 		return err
 	}
 	sc := w.cfg.Status
-	w.public = append(w.public, api.NewStatus(w.hub),
+	w.public = append(w.public, web.New(web.Options{Status: w.hub, Now: w.now, Log: w.log}), api.NewStatus(w.hub),
 		api.NewArchweb(w.hub, api.ArchwebOptions{Tree: sc.ArchwebTree, ISOTree: sc.ArchwebISOTree,
 			CheckInterval: w.cfg.Checker.Interval.Duration, DetailsBase: strings.TrimSuffix(sc.PublicURL, "/")}))
 	return nil

@@ -103,6 +103,22 @@ func TestStatusThroughSignald(t *testing.T) {
 	if urls, _ := aw["urls"].([]any); len(urls) != 4 {
 		t.Errorf("archweb urls: %v", aw["urls"])
 	}
+	// The status page and the mirror's page, with its name escaped.
+	page, code := "", 0
+	if resp, err := in.httpClient.Get("http://" + in.http + "/?tree=vault&state=behind"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		page, code = string(b), resp.StatusCode
+	}
+	if code != http.StatusOK || !strings.Contains(page, "t1c.example.net") || strings.Contains(page, ">t1a.example.net<") {
+		t.Errorf("status page filtered to vault behind: %d\n%.2000s", code, page)
+	}
+	if code := in.getJSON(t, "/mirrors/t1a.example.net", nil); code != http.StatusOK {
+		t.Errorf("mirror page: %d", code)
+	}
+	if code := in.getJSON(t, "/?state=sideways", nil); code != http.StatusBadRequest {
+		t.Errorf("a bad state: %d", code)
+	}
 	resp, err := in.httpClient.Get("http://" + in.http + "/readyz")
 	if err != nil {
 		t.Fatal(err)
