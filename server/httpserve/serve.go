@@ -9,25 +9,36 @@ import (
 	"time"
 )
 
-// Server timeouts.
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 10 * time.Second
-	writeTimeout      = 30 * time.Second
-	idleTimeout       = 60 * time.Second
-	shutdownTimeout   = 5 * time.Second
-	maxHeaderBytes    = 16 << 10
-)
+// Limits bound what one client can hold: a slow client is cut off by the
+// timeouts, and no request body is read beyond MaxBody.
+type Limits struct {
+	ReadHeader, Read, Write, Idle time.Duration
+	MaxHeaderBytes                int
+	MaxBody                       int64
+}
 
-// Serve serves h on ln until ctx is done, then shuts down within a bound.
+// DefaultLimits are the listeners' limits. Routes that take a body cap
+// it lower themselves; MaxBody is the backstop for all of them.
+var DefaultLimits = Limits{ReadHeader: 5 * time.Second, Read: 10 * time.Second, Write: 30 * time.Second,
+	Idle: 60 * time.Second, MaxHeaderBytes: 16 << 10, MaxBody: 1 << 20}
+
+const shutdownTimeout = 5 * time.Second
+
+// Serve serves h on ln with DefaultLimits until ctx is done, then shuts
+// down within a bound.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	return ServeLimited(ctx, ln, h, DefaultLimits)
+}
+
+// ServeLimited is Serve with other limits.
+func ServeLimited(ctx context.Context, ln net.Listener, h http.Handler, l Limits) error {
 	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		Handler:           http.MaxBytesHandler(h, l.MaxBody),
+		ReadHeaderTimeout: l.ReadHeader,
+		ReadTimeout:       l.Read,
+		WriteTimeout:      l.Write,
+		IdleTimeout:       l.Idle,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
 		Protocols:         protocols(),
 	}
 	errc := make(chan error, 1)
