@@ -87,7 +87,7 @@ func closeFleet(t *testing.T, f *fleet.Fleet, dir string) {
 	if err := f.Close(); err != nil {
 		t.Errorf("close: %v", err)
 	}
-	left, err := fleet.Leftovers(dir)
+	left, err := fleet.WaitGone(dir, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,7 +101,7 @@ type demo struct {
 	f       *fleet.Fleet
 	out     io.Writer
 	runDir  string
-	sdLog   *os.File
+	logs    []*os.File // signald's and the fleet's
 	publish int
 }
 
@@ -120,15 +121,21 @@ func start(ctx context.Context, s settings, out io.Writer) (*demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "starting signald, a master, %d tier-1 hosts and %d mirrors on 127.0.0.0/8…\n", s.tier1, s.mirrors)
-	f, err := fleet.Start(ctx, fleet.Options{Dir: runDir, Tier1: s.tier1, Mirrors: s.mirrors,
-		AgentBinary: s.agent, Rsync: s.rsync, AgentInterval: s.interval, AgentJitter: s.jitter,
-		CheckerFast: s.fast, SignaldLog: sdLog})
+	fleetLog, err := os.Create(filepath.Join(dir, "fleet.log"))
 	if err != nil {
 		sdLog.Close()
 		return nil, err
 	}
-	d := &demo{s: s, f: f, out: out, runDir: runDir, sdLog: sdLog}
+	fmt.Fprintf(out, "starting signald, a master, %d tier-1 hosts and %d mirrors on 127.0.0.0/8…\n", s.tier1, s.mirrors)
+	f, err := fleet.Start(ctx, fleet.Options{Dir: runDir, Tier1: s.tier1, Mirrors: s.mirrors,
+		AgentBinary: s.agent, Rsync: s.rsync, AgentInterval: s.interval, AgentJitter: s.jitter,
+		CheckerFast: s.fast, SignaldLog: sdLog, Log: slog.New(slog.NewTextHandler(fleetLog, nil))})
+	if err != nil {
+		sdLog.Close()
+		fleetLog.Close()
+		return nil, err
+	}
+	d := &demo{s: s, f: f, out: out, runDir: runDir, logs: []*os.File{sdLog, fleetLog}}
 	d.banner(dir)
 	return d, nil
 }
@@ -138,7 +145,7 @@ func (d *demo) banner(dir string) {
 	fmt.Fprintf(d.out, `
   status page   %s
   the signal    dig @%s -p %s %s TXT +short
-  signald log   %s
+  logs          %s, fleet.log (tier-1 syncs)
   agents' logs  %s
   agents        poll every %s + up to %s of jitter; the checker re-checks every %s after a publish
   tier-1 hosts  sync from the master's rsync daemon as soon as the publisher plants its TIME file
@@ -218,8 +225,10 @@ func (d *demo) report(ctx context.Context, pub apiv1.Publish, ev status.Event) e
 func (d *demo) stop() error {
 	fmt.Fprintln(d.out, "\nstopping every agent, rsync daemon and signald…")
 	err := d.f.Close()
-	d.sdLog.Close()
-	left, lerr := fleet.Leftovers(d.runDir)
+	for _, l := range d.logs {
+		l.Close()
+	}
+	left, lerr := fleet.WaitGone(d.runDir, 5*time.Second)
 	if lerr != nil {
 		return errors.Join(err, lerr)
 	}

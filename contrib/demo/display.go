@@ -49,6 +49,11 @@ func gateLine(p apiv1.Publish) string {
 	line := p.State
 	if g := p.Tier1; g != nil && g.Total > 0 {
 		line += fmt.Sprintf(": %d of %d tier-1 hosts serve it, %d needed", len(g.Seen), g.Total, g.Need)
+		for _, a := range g.Awaited {
+			if a.Error != "" {
+				line += fmt.Sprintf("; %s: %s", a.Host, a.Error)
+			}
+		}
 	}
 	return line
 }

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -78,11 +79,22 @@ func copyTree(ctx context.Context, rsync, src, dst string) error {
 // ctx ends.
 func runRsync(ctx context.Context, rsync string, args ...string) error {
 	cmd := exec.CommandContext(ctx, rsync, args...)
-	cmd.SysProcAttr = procAttr()
+	cmd.SysProcAttr = procAttr(false) // short-lived: ctx ends it
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("rsync %v: %w: %s", args, err, out)
 	}
 	return nil
+}
+
+// backdate sets the modification time of every file and directory under
+// dir to t.
+func backdate(dir string, t time.Time) error {
+	return filepath.WalkDir(dir, func(path string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(path, t, t)
+	})
 }

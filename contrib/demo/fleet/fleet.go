@@ -115,6 +115,12 @@ func (f *Fleet) seed(ctx context.Context) error {
 	if err := writeTime(f.master.Dir, f.stamp0); err != nil {
 		return err
 	}
+	// Dated as published an hour ago: a TIME file planted within the
+	// same second as this one was written, of the same size, would pass
+	// rsync's quick check (size and whole-second mtime) and never be sent.
+	if err := backdate(f.master.Dir, time.Unix(f.stamp0, 0)); err != nil {
+		return err
+	}
 	for _, h := range f.hosts() {
 		if err := copyTree(ctx, f.o.Rsync, f.master.Dir, h.Dir); err != nil {
 			return fmt.Errorf("seed %s: %w", h.Name, err)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 )
 
 // Leftovers lists the processes other than this one whose command line
@@ -34,6 +35,19 @@ func Leftovers(dir string) ([]string, error) {
 		out = append(out, fmt.Sprintf("%d: %s", pid, bytes.ReplaceAll(bytes.TrimRight(cmdline, "\x00"), []byte{0}, []byte{' '})))
 	}
 	return out, nil
+}
+
+// WaitGone waits up to limit for Leftovers(dir) to be empty (a killed
+// process takes a moment to go) and returns what is left then.
+func WaitGone(dir string, limit time.Duration) ([]string, error) {
+	deadline := time.Now().Add(limit)
+	for {
+		left, err := Leftovers(dir)
+		if err != nil || len(left) == 0 || time.Now().After(deadline) {
+			return left, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // zombie reports whether pid has ended and waits only to be reaped.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"syscall"
 	"time"
 )
@@ -18,19 +19,28 @@ type process struct {
 }
 
 // startProcess starts bin with args in a new process group; stdout and
-// stderr go to out.
+// stderr go to out. The child gets a parent-death signal, which Linux
+// sends when the thread that started it ends: so it is started from a
+// goroutine locked to its thread, which lives until the child has ended.
 func startProcess(name, bin string, args []string, out io.Writer) (*process, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = procAttr()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
-	}
+	cmd.SysProcAttr = procAttr(true)
 	p := &process{name: name, cmd: cmd, done: make(chan struct{})}
+	started := make(chan error, 1)
 	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
+	if err := <-started; err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
 	return p, nil
 }
 

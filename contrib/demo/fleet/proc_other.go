@@ -5,6 +5,6 @@ package fleet
 import "syscall"
 
 // procAttr puts a child in its own process group.
-func procAttr() *syscall.SysProcAttr {
+func procAttr(bool) *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true}
 }
