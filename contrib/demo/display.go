@@ -49,8 +49,9 @@ func gateLine(p apiv1.Publish) string {
 	line := p.State
 	if g := p.Tier1; g != nil && g.Total > 0 {
 		line += fmt.Sprintf(": %d of %d tier-1 hosts serve it, %d needed", len(g.Seen), g.Total, g.Need)
+		// A host still behind is the normal wait; anything else is said.
 		for _, a := range g.Awaited {
-			if a.Error != "" {
+			if a.Error != "" && !strings.Contains(a.Error, "behind") {
 				line += fmt.Sprintf("; %s: %s", a.Host, a.Error)
 			}
 		}

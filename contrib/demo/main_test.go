@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mirrorsignal/mirrorsignal/contrib/demo/fleet"
+	"github.com/mirrorsignal/mirrorsignal/server/api/apiv1"
 	"github.com/mirrorsignal/mirrorsignal/server/status"
 	"github.com/mirrorsignal/mirrorsignal/signal/testtool"
 )
@@ -178,4 +179,14 @@ func startTime(pid int) string {
 		return ""
 	}
 	return f[19]
+}
+
+func TestGateLine(t *testing.T) {
+	p := apiv1.Publish{State: "gating", Tier1: &apiv1.Gate{Need: 2, Total: 3,
+		Seen:    []apiv1.HostSeen{{Host: "t1-a"}},
+		Awaited: []apiv1.Awaited{{Host: "t1-b", Error: "serves TIME 1, behind 2 by 1s"}, {Host: "t1-c", Error: "connection refused"}}}}
+	got := gateLine(p)
+	if want := "gating: 1 of 3 tier-1 hosts serve it, 2 needed; t1-c: connection refused"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
 }
