@@ -209,21 +209,53 @@ func hostileDOM(t *testing.T, url string) string {
 	return dom
 }
 
-// TestScreenshot writes screenshots for a human when -screenshot is set:
+// TestScreenshot renders the four pages a human looks at (the status
+// page, a mirror, an event, the status page in dark mode) and checks the
+// event page is drawn and dark mode is darker. With -screenshot it keeps
+// them for a human:
 //
 //	go test ./server/web -run TestScreenshot -screenshot=/tmp/status.png
 func TestScreenshot(t *testing.T) {
-	if *screenshot == "" {
-		t.Skip("set -screenshot=FILE.png to write the status page's screenshot")
-	}
 	testtool.Require(t, "chromium")
+	file := *screenshot
+	if file == "" {
+		file = filepath.Join(t.TempDir(), "status.png")
+	}
 	snap := fleet(statustest.Options{})
 	srv := httptest.NewServer(testMux(t, hubOf(snap)))
 	defer srv.Close()
-	stem := strings.TrimSuffix(*screenshot, ".png")
-	shoot(t, srv.URL+"/", *screenshot)
+	stem := strings.TrimSuffix(file, ".png")
+	light := shoot(t, srv.URL+"/", file)
 	shoot(t, srv.URL+mirrorHref(snap.Mirrors[4].Name), stem+"-mirror.png")
-	shoot(t, srv.URL+"/events/"+snap.Events[0].ID, stem+"-event.png")
-	shoot(t, srv.URL+"/", stem+"-dark.png", "--force-dark-mode", "--blink-settings=preferredColorScheme=0")
-	t.Logf("wrote %s, %s-mirror.png, %s-event.png, %s-dark.png", *screenshot, stem, stem, stem)
+	event := shoot(t, srv.URL+"/events/"+snap.Events[0].ID, stem+"-event.png")
+	dark := shoot(t, srv.URL+"/", stem+"-dark.png", "--force-dark-mode", "--blink-settings=preferredColorScheme=0")
+	if n := colours(event); n < 20 {
+		t.Errorf("the event page shows %d colours: not drawn", n)
+	}
+	if l, d := meanLuma(light), meanLuma(dark); d > l/2 {
+		t.Errorf("dark mode's mean luminance %.0f is not well below light mode's %.0f", d, l)
+	}
+	if *screenshot != "" {
+		t.Logf("wrote %s, %s-mirror.png, %s-event.png, %s-dark.png", file, stem, stem, stem)
+	}
+}
+
+// colours counts the distinct colours of img.
+func colours(img *image.RGBA) int {
+	seen := map[[3]uint8]bool{}
+	for i := 0; i+3 < len(img.Pix); i += 4 {
+		seen[[3]uint8{img.Pix[i], img.Pix[i+1], img.Pix[i+2]}] = true
+	}
+	return len(seen)
+}
+
+// meanLuma is img's mean luminance, 0–255.
+func meanLuma(img *image.RGBA) float64 {
+	var sum float64
+	n := 0
+	for i := 0; i+3 < len(img.Pix); i += 4 {
+		sum += 0.299*float64(img.Pix[i]) + 0.587*float64(img.Pix[i+1]) + 0.114*float64(img.Pix[i+2])
+		n++
+	}
+	return sum / float64(max(n, 1))
 }
