@@ -23,7 +23,7 @@ GREMLINS_VERSION := v0.6.0
 MUTATE_PKGS ?=
 GOBIN     := $(shell $(GO) env GOPATH)/bin
 
-.PHONY: help build run demo test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-mirrorlist bench-idle bench-go propsim mutate clean
+.PHONY: help build run demo test test-deps vet lint staticcheck unit fuzz fuzz-short bench bench-dns bench-checker bench-mirrorlist bench-idle bench-propagation bench-go propsim mutate clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -64,7 +64,7 @@ fuzz-short: ## run every fuzz target briefly (SHORT_FUZZTIME each, default 5s)
 fuzz: ## run every fuzz target for FUZZTIME each (default 1m; e.g. make fuzz FUZZTIME=10m)
 	@bash .ci/fuzz-all $(FUZZTIME)
 
-bench: bench-dns bench-checker bench-mirrorlist bench-idle ## the benchmarks: bench-dns, bench-checker, bench-mirrorlist, bench-idle, then one table of the ratios (contrib/bench/results/table.md and .json)
+bench: bench-dns bench-checker bench-mirrorlist bench-idle bench-propagation ## the benchmarks: bench-dns, bench-checker, bench-mirrorlist, bench-idle, bench-propagation, then one table of the ratios (contrib/bench/results/table.md and .json)
 	$(GO) run ./contrib/bench/cmd/benchtable
 
 bench-dns: build test-deps ## DNS qps and p99 of signald, NSD and Knot side by side with dnsperf, medians of BENCHROUNDS=5 rounds of BENCHTIME=3s per mode and server (throughput, then latency at a fixed rate) (BENCHOUT=file.json)
@@ -85,6 +85,11 @@ bench-idle: ## bytes of one idle agent poll (signed signal TXT from signald) aga
 	@mkdir -p bin
 	$(GO) build -o bin/idlecost ./contrib/bench/idlecost
 	./bin/idlecost -out $(IDLEOUT)
+
+bench-propagation: ## one publish on the loopback network of make demo (signald, 3 tier-1 hosts, 10 mirrors with mirror-agent): publish to 50/80/100 % fresh, into contrib/bench/results/propagation-latest.json
+	@mkdir -p bin
+	$(GO) build -o bin/demo ./contrib/demo
+	./bin/demo -dir var/bench-propagation -once contrib/bench/results/propagation-latest.json </dev/null
 
 propsim: ## simulate propagation after a publish (cron, hourly, signal polling, advice, push) on 600 and 10 000 mirrors; markdown, JSON and SVG into PROPSIMOUT=var/propsim (PROPSIMFLAGS="-calibrate FILE" to fit measured figures)
 	$(GO) run ./cmd/propsim -out $(PROPSIMOUT) $(PROPSIMFLAGS)

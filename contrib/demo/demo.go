@@ -29,6 +29,7 @@ type settings struct {
 	interval, jitter  time.Duration
 	every             time.Duration
 	fast              time.Duration
+	once              string // publish once, write the figures here, stop
 }
 
 func parseFlags(args []string, stderr io.Writer) (settings, error) {
@@ -44,6 +45,7 @@ func parseFlags(args []string, stderr io.Writer) (settings, error) {
 	fs.DurationVar(&s.jitter, "jitter", fleet.DefaultAgentJitter, "agents' jitter")
 	fs.DurationVar(&s.fast, "fast", fleet.DefaultCheckerFast, "the checker's fast_interval after a publish")
 	fs.DurationVar(&s.every, "every", 5*time.Minute, "publish again this often (Enter publishes at once)")
+	fs.StringVar(&s.once, "once", "", "publish once, write the propagation figures to this file too, and stop (make bench-propagation)")
 	if err := fs.Parse(args); err != nil {
 		return s, usageError{err}
 	}
@@ -81,7 +83,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	err = d.loop(ctx, lines(stdin))
+	if s.once != "" {
+		err = d.once(ctx)
+	} else {
+		err = d.loop(ctx, lines(stdin))
+	}
 	return errors.Join(err, d.stop())
 }
 
@@ -218,6 +224,12 @@ func (d *demo) report(ctx context.Context, pub apiv1.Publish, ev status.Event) e
 		return err
 	}
 	fmt.Fprintf(d.out, "  figures for cmd/propsim -calibrate: %s\n", path)
+	if d.s.once != "" {
+		if err := d.f.Calibration(p).WriteFile(d.s.once); err != nil {
+			return err
+		}
+		fmt.Fprintf(d.out, "  and for make bench's table: %s\n", d.s.once)
+	}
 	return nil
 }
 

@@ -24,8 +24,12 @@ const (
 //	{"rsync_seconds": [12.5, 9.1, …],     // one sync that brought new content, per mirror
 //	 "poll_interval_seconds": 300,        // optional: the agents' interval
 //	 "jitter_seconds": 300,               // optional: their jitter
-//	 "fresh_after_seconds": [40.2, …]}    // optional: publish to first seen fresh, per mirror; reported, not fitted
+//	 "fresh_after_seconds": [40.2, …],    // optional: publish to first seen fresh, per mirror; reported, not fitted
+//	 "mirrors": 10,                       // optional: mirrors in the run (some may never have been fresh)
+//	 "date": "2026-12-02T01:00:00Z"}      // optional: when it was measured
 type Calibration struct {
+	Date                string    `json:"date,omitempty"`
+	Mirrors             int       `json:"mirrors,omitempty"`
 	RsyncSeconds        []float64 `json:"rsync_seconds"`
 	PollIntervalSeconds *float64  `json:"poll_interval_seconds,omitempty"`
 	JitterSeconds       *float64  `json:"jitter_seconds,omitempty"`

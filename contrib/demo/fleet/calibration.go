@@ -13,6 +13,8 @@ import (
 // mirror's time from publish (the stamp) to being first seen fresh (the
 // event's, tier-1 hosts left out), ascending.
 type Calibration struct {
+	Date                string    `json:"date"`    // when it was measured (RFC 3339)
+	Mirrors             int       `json:"mirrors"` // the mirrors of the run, fresh or not
 	RsyncSeconds        []float64 `json:"rsync_seconds"`
 	PollIntervalSeconds float64   `json:"poll_interval_seconds"`
 	JitterSeconds       float64   `json:"jitter_seconds"`
@@ -23,7 +25,8 @@ type Calibration struct {
 // fleet's order.
 func (f *Fleet) Calibration(p *Propagation) Calibration {
 	c := Calibration{PollIntervalSeconds: f.o.AgentInterval.Seconds(), JitterSeconds: f.o.AgentJitter.Seconds(),
-		RsyncSeconds: []float64{}, FreshAfterSeconds: []float64{}}
+		RsyncSeconds: []float64{}, FreshAfterSeconds: []float64{}, Mirrors: len(f.mirrors),
+		Date: time.Now().UTC().Format(time.RFC3339)}
 	for _, m := range f.mirrors {
 		if s, ok := p.Syncs[m.Name]; ok {
 			c.RsyncSeconds = append(c.RsyncSeconds, round3(s.RsyncSeconds))

@@ -237,7 +237,7 @@ func propagationRows(m map[string]any) ([]Row, error) {
 		if need < 1 || need > len(after) {
 			return "not reached"
 		}
-		return (time.Duration(after[need-1]) * time.Second).String()
+		return (time.Duration(after[need-1] * float64(time.Second))).Round(100 * time.Millisecond).String()
 	}
 	interval, _ := num(m, "poll_interval_seconds")
 	jitter, _ := num(m, "jitter_seconds")
