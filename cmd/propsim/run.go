@@ -14,6 +14,7 @@ import (
 
 	"github.com/mirrorsignal/mirrorsignal/cmd/propsim/report"
 	"github.com/mirrorsignal/mirrorsignal/cmd/propsim/sim"
+	"github.com/mirrorsignal/mirrorsignal/signal/atomicfile"
 )
 
 // Fault rates of the "with faults" scenarios.
@@ -283,24 +284,5 @@ func writeAll(dir string, rep *report.Report) error {
 // writeFile writes data to path through a temp file in the same
 // directory, synced, then renamed.
 func writeFile(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".propsim-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name()) // fails harmlessly after the rename
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return atomicfile.Write(path, data, 0o644)
 }
