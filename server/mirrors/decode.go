@@ -130,6 +130,15 @@ func decodeRepo(t *table) repoSpec {
 	t.str("tree", &s.Tree)
 	t.str("path", &s.Path)
 	t.strs("arches", &s.Arches)
+	var arch []string
+	t.strs("arch", &arch) // the same list, as MirrorManager's parameter names it
+	if arch != nil {
+		if s.Arches != nil {
+			t.p.add(t.entry, t.prefix+"arch", "give the architectures once, as arches or as arch")
+		} else {
+			s.Arches = arch
+		}
+	}
 	t.unknown()
 	return s
 }

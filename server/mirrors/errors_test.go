@@ -84,6 +84,7 @@ func TestParseErrors(t *testing.T) {
 		{"repo path absolute", entry(ok) + "[[repo]]\nname = \"r\"\ntree = \"content\"\npath = \"/9/\"\narches = [\"x86_64\"]\n", `repo "r"`, "path"},
 		{"repo path dotdot", entry(ok) + "[[repo]]\nname = \"r\"\ntree = \"content\"\npath = \"9/../x/\"\narches = [\"x86_64\"]\n", `repo "r"`, "path"},
 		{"repo path variable", entry(ok) + "[[repo]]\nname = \"r\"\ntree = \"content\"\npath = \"9/$basearch/\"\narches = [\"x86_64\"]\n", `repo "r"`, "path"},
+		{"repo arch and arches", entry(ok) + repoOK + "arch = [\"aarch64\"]\n", `repo "baseos"`, "arch"},
 		{"repo arches missing", entry(ok) + "[[repo]]\nname = \"r\"\ntree = \"content\"\npath = \"9/\"\n", `repo "r"`, "arches"},
 		{"repo arch bad", entry(ok) + "[[repo]]\nname = \"r\"\ntree = \"content\"\npath = \"9/\"\narches = [\"x86_64\", \"X86\"]\n", `repo "r"`, "arches[1]"},
 		{"repo arch twice", entry(ok) + "[[repo]]\nname = \"r\"\ntree = \"content\"\npath = \"9/\"\narches = [\"x86_64\", \"x86_64\"]\n", `repo "r"`, "arches[1]"},

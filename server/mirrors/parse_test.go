@@ -234,3 +234,14 @@ func TestFleetImmutable(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestRepoArchSpelling: a repo's architectures may be given as arch, the
+// name of MirrorManager's parameter, as well as arches.
+func TestRepoArchSpelling(t *testing.T) {
+	f := mustParse(t, "[[mirror]]\nname = \"m1.example.net\"\ncountry = \"DE\"\n[mirror.trees.content]\nhttps = \"https://m1.example.net/\"\n"+
+		"[[repo]]\nname = \"baseos-9\"\ntree = \"content\"\npath = \"9/BaseOS/$arch/os\"\narch = [\"x86_64\", \"aarch64\"]\n")
+	r, ok := f.Repo("baseos-9")
+	if !ok || !slices.Equal(r.Arches(), []string{"x86_64", "aarch64"}) {
+		t.Fatalf("repo %+v %v", r, ok)
+	}
+}
