@@ -378,4 +378,3 @@ func FuzzMirrorsQuery(f *testing.F) {
 		}
 	})
 }
-

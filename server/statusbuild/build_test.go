@@ -66,7 +66,9 @@ func (h fakeHistory) Recent(_ context.Context, mirror, tree string, n int) ([]ch
 
 type fakePublishes []store.Publish
 
-func (p fakePublishes) ListPublishes(context.Context, int, bool) ([]store.Publish, error) { return p, nil }
+func (p fakePublishes) ListPublishes(context.Context, int, bool) ([]store.Publish, error) {
+	return p, nil
+}
 
 func TestBuild(t *testing.T) {
 	f := fleet(t)
@@ -87,7 +89,7 @@ func TestBuild(t *testing.T) {
 	view := &checker.View{At: t0, Signal: map[string]int64{"content": 1000},
 		Counts: map[string]map[checker.State]int{"content": {checker.Fresh: 1, checker.Behind: 1}},
 		Mirrors: []checker.MirrorView{{Name: "m2.example.net", Trees: []checker.TreeView{{
-			Result: checker.Result{Key: checker.Key{Mirror: "m2.example.net", Tree: "content"}, At: t0, State: checker.Behind, Stamp: 900, Signal: 1000, Lag: 100 * time.Second},
+			Result:   checker.Result{Key: checker.Key{Mirror: "m2.example.net", Tree: "content"}, At: t0, State: checker.Behind, Stamp: 900, Signal: 1000, Lag: 100 * time.Second},
 			Notified: checker.Fresh,
 			Probes: []checker.Result{{Key: checker.Key{Proto: mirrors.HTTP, Family: mirrors.IPv4}, At: t0, State: checker.Behind, Stamp: 900, Lag: 100 * time.Second},
 				{Key: checker.Key{Proto: mirrors.HTTP, Family: mirrors.IPv6}, At: t0, State: checker.Unreachable, Err: "refused"}}}}}},
