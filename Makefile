@@ -45,15 +45,15 @@ test: test-deps vet staticcheck fuzz-short unit ## install test tools when root,
 test-deps: ## install the Debian packages the tests drive (as root, when missing)
 	@bash .ci/install-test-deps
 
-vet: ## go vet
+vet: ## go vet, and gofmt on every tracked Go file
 	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
 
 staticcheck: ## staticcheck (installed through the Go module proxy when missing)
 	@test -x $(GOBIN)/staticcheck || GOFLAGS= $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	$(GOBIN)/staticcheck ./...
 
-lint: vet staticcheck ## vet and staticcheck
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt needed'; exit 1; }
+lint: vet staticcheck ## vet (with gofmt) and staticcheck
 
 unit: ## go test -race ./... with a pass/fail/skip summary line
 	@bash .ci/gotest
